@@ -1,1 +1,61 @@
-//! wip
+//! # finapi-access-core
+//!
+//! The finAPI Access client logic, independent of any HTTP stack: the OAuth grants, the users
+//! API, `X-Request-Id` handling, secret-safe typed errors. Requests are built as
+//! `http::Request<Bytes>` and handed to a [`Transport`]; pick one from
+//! `finapi-access-reqwest` or `finapi-access-hyper`, or implement the trait for your own
+//! client.
+//!
+//! ## The three onboarding steps
+//!
+//! ```no_run
+//! # async fn run(transport: impl finapi_access_core::Transport + 'static) -> Result<(), finapi_access_core::Error> {
+//! use finapi_access_core::{AccessClient, ApiVersion, Environment};
+//! use finapi_access_types::{ClientSecret, UserCreateParams};
+//!
+//! let client = AccessClient::builder()
+//!     .environment(Environment::Sandbox)
+//!     .api_version(ApiVersion::V2) // the default; V1 for the older paths
+//!     .credentials("client-id", ClientSecret::new("client-secret"))
+//!     .transport(transport)
+//!     .build()?;
+//! let token = client.client_token().await?;                         // 1. client token
+//! let user = client.create_user(UserCreateParams::new()).await?;   // 2. user (id and password generated)
+//! let user_token = client.user_token(&user.id, &user.password).await?; // 3. user token
+//! # let _ = (token, user_token); Ok(()) }
+//! ```
+//!
+//! ## Errors
+//!
+//! Every failure is an [`Error`] with the [`Operation`] that failed, the HTTP status and the
+//! request id ([`Error::status`], [`Error::request_id`], [`Error::error_code`]).
+//!
+//! ## Security
+//!
+//! Secrets ([`ClientSecret`](finapi_access_types::ClientSecret), passwords, tokens) print as
+//! `[redacted]`; errors never hold bodies that may carry them. Plain `http://` is refused
+//! except on loopback hosts.
+
+#![forbid(unsafe_code)]
+
+mod client;
+mod environment;
+mod error;
+mod redact;
+mod request_id;
+mod response;
+mod transport;
+mod wire;
+
+pub use client::{AccessClient, AccessClientBuilder, Call};
+pub use environment::{ApiVersion, BaseUrl, Environment};
+pub use error::{
+    ApiError, Error, InvalidInput, OAuthErrorResponse, Operation, TransportFailure,
+    UnexpectedResponse,
+};
+pub use request_id::{REQUEST_ID_HEADER, RequestId};
+pub use response::ApiResponse;
+pub use transport::{Transport, TransportError, TransportErrorKind};
+
+/// The types crate, re-exported so that users of core need one dependency.
+pub use finapi_access_types as types;

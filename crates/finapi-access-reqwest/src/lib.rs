@@ -1,1 +1,175 @@
-//! wip
+//! # finapi-access-reqwest
+//!
+//! A [`Transport`] for `finapi-access-core` over [reqwest](https://docs.rs/reqwest): a thin
+//! newtype around a `reqwest::Client`. Bring your own client (`From<reqwest::Client>`, to
+//! keep your pool, proxy and TLS settings) or take [`ReqwestTransport::new`], which has safe
+//! defaults: a 10 s connect timeout, a 30 s overall timeout, redirects off, no automatic
+//! retries, rustls on the ring provider with the webpki roots, and a 1 MiB response-body limit.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use finapi_access_core::{AccessClient, Environment};
+//! use finapi_access_core::types::{ClientSecret, Password, UserCreateParams, UserId};
+//! use finapi_access_reqwest::ReqwestTransport;
+//!
+//! let client = AccessClient::builder()
+//!     .environment(Environment::Sandbox)
+//!     .credentials("client-id", ClientSecret::new("client-secret"))
+//!     .transport(ReqwestTransport::new()?)
+//!     .build()?;
+//! let user = client
+//!     .create_user(UserCreateParams::new().id(UserId::new("alice")?).password(Password::new("secret-pw")?))
+//!     .await?;
+//! let token = client.user_token(&user.id, &user.password).await?;
+//! # let _ = token; Ok(()) }
+//! ```
+//!
+//! The hyper alternative is `finapi-access-hyper`; the logic lives in `finapi-access-core`.
+
+#![forbid(unsafe_code)]
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use finapi_access_core::{Transport, TransportError, TransportErrorKind};
+
+/// A [`Transport`] over a `reqwest::Client`.
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+    body_limit: usize,
+}
+
+impl ReqwestTransport {
+    /// The connect timeout of [`ReqwestTransport::new`].
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// The overall request timeout of [`ReqwestTransport::new`].
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// The default response-body limit (1 MiB).
+    pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+    /// A transport on a new client with safe defaults (see the crate docs).
+    ///
+    /// # Errors
+    ///
+    /// A [`TransportError`] of kind `Other` when the TLS backend cannot be set up.
+    pub fn new() -> Result<Self, TransportError> {
+        let client = Self::default_client_builder()?
+            .build()
+            .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
+        Ok(Self::from(client))
+    }
+
+    /// The `reqwest::ClientBuilder` that [`new`](Self::new) uses, to adjust before building.
+    ///
+    /// # Errors
+    ///
+    /// A [`TransportError`] of kind `Other` when the TLS configuration cannot be made.
+    pub fn default_client_builder() -> Result<reqwest::ClientBuilder, TransportError> {
+        let builder = reqwest::Client::builder()
+            .connect_timeout(Self::DEFAULT_CONNECT_TIMEOUT)
+            .timeout(Self::DEFAULT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never());
+        #[cfg(feature = "rustls-ring")]
+        let builder = builder.tls_backend_preconfigured(tls::config()?);
+        Ok(builder)
+    }
+
+    /// Sets the response-body limit; a larger body fails with `BodyTooLarge`.
+    #[must_use]
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The underlying client.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+}
+
+impl From<reqwest::Client> for ReqwestTransport {
+    fn from(client: reqwest::Client) -> Self {
+        Self {
+            client,
+            body_limit: Self::DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+#[cfg(feature = "rustls-ring")]
+mod tls {
+    use std::sync::Arc;
+
+    use finapi_access_core::{TransportError, TransportErrorKind};
+
+    pub(crate) fn config() -> Result<rustls::ClientConfig, TransportError> {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(config)
+    }
+}
+
+fn classify(error: reqwest::Error) -> TransportError {
+    let kind = if error.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if error.is_connect() {
+        TransportErrorKind::Connect
+    } else if error.is_body() || error.is_decode() || error.is_request() {
+        TransportErrorKind::Io
+    } else {
+        TransportErrorKind::Other
+    };
+    TransportError::new(kind, error)
+}
+
+fn too_large(limit: usize) -> TransportError {
+    TransportError::new(
+        TransportErrorKind::BodyTooLarge,
+        format!("response body exceeds the limit of {limit} bytes"),
+    )
+}
+
+#[async_trait::async_trait]
+impl Transport for ReqwestTransport {
+    async fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let request = reqwest::Request::try_from(request.map(reqwest::Body::from))
+            .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
+        let mut response = self.client.execute(request).await.map_err(classify)?;
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.body_limit as u64)
+        {
+            return Err(too_large(self.body_limit));
+        }
+        let mut builder = http::Response::builder()
+            .status(response.status())
+            .version(response.version());
+        if let Some(headers) = builder.headers_mut() {
+            *headers = std::mem::take(response.headers_mut());
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > self.body_limit {
+                return Err(too_large(self.body_limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        builder
+            .body(body.freeze())
+            .map_err(|e| TransportError::new(TransportErrorKind::Other, e))
+    }
+}

@@ -237,7 +237,11 @@ pub struct OAuthError {
     /// The error, for example `invalid_token` or `invalid_client`.
     pub error: String,
     /// The description, if any.
-    #[serde(default, alias = "errorDescription", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "errorDescription",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error_description: Option<String>,
 }
 
@@ -269,8 +273,14 @@ mod tests {
     fn unknown_codes_and_types_decode_to_the_fallback() {
         let body = r#"{"errors":[{"code":"BRAND_NEW_CODE","type":"COSMIC"}]}"#;
         let message: ErrorMessage = serde_json::from_str(body).unwrap();
-        assert_eq!(message.first_code(), Some(&ErrorCode::Unknown("BRAND_NEW_CODE".into())));
-        assert_eq!(message.errors[0].error_type, ErrorType::Unknown("COSMIC".into()));
+        assert_eq!(
+            message.first_code(),
+            Some(&ErrorCode::Unknown("BRAND_NEW_CODE".into()))
+        );
+        assert_eq!(
+            message.errors[0].error_type,
+            ErrorType::Unknown("COSMIC".into())
+        );
         assert_eq!(message.errors[0].message, None);
         let again = serde_json::to_value(&message.errors[0]).unwrap();
         assert_eq!(again["code"], "BRAND_NEW_CODE");
@@ -278,7 +288,12 @@ mod tests {
 
     #[test]
     fn every_known_code_round_trips() {
-        for wire in ["ENTITY_EXISTS", "NO_PSU_METADATA", "WEB_FORM_REQUIRED", "LOCKED"] {
+        for wire in [
+            "ENTITY_EXISTS",
+            "NO_PSU_METADATA",
+            "WEB_FORM_REQUIRED",
+            "LOCKED",
+        ] {
             let code = ErrorCode::from(wire);
             assert!(!matches!(code, ErrorCode::Unknown(_)), "{wire}");
             assert_eq!(code.as_str(), wire);

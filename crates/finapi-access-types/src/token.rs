@@ -155,7 +155,8 @@ mod tests {
 
     #[test]
     fn decodes_finapi_example_and_compares_token_type_case_insensitively() {
-        let body = r#"{"access_token":"tok-1","token_type":"BEARER","expires_in":3599,"scope":"all"}"#;
+        let body =
+            r#"{"access_token":"tok-1","token_type":"BEARER","expires_in":3599,"scope":"all"}"#;
         let token: TokenResponse = serde_json::from_str(body).unwrap();
         assert_eq!(token.access_token.expose_secret(), "tok-1");
         assert_eq!(token.token_type, TokenType::Bearer);
@@ -166,7 +167,8 @@ mod tests {
 
     #[test]
     fn expires_in_accepts_a_numeric_string_and_zero_means_never() {
-        let body = r#"{"access_token":"t","token_type":"bearer","expires_in":"0","refresh_token":"r"}"#;
+        let body =
+            r#"{"access_token":"t","token_type":"bearer","expires_in":"0","refresh_token":"r"}"#;
         let token: TokenResponse = serde_json::from_str(body).unwrap();
         assert_eq!(token.expires_in.lifetime(), None);
         assert_eq!(token.refresh_token.unwrap().expose_secret(), "r");
@@ -179,7 +181,10 @@ mod tests {
         assert!(serde_json::from_str::<ExpiresIn>("-1").is_err());
         assert!(serde_json::from_str::<ExpiresIn>("\"soon\"").is_err());
         assert!(serde_json::from_str::<ExpiresIn>("1.5").is_err());
-        assert_eq!(serde_json::from_str::<ExpiresIn>("60.0").unwrap().as_secs(), 60);
+        assert_eq!(
+            serde_json::from_str::<ExpiresIn>("60.0").unwrap().as_secs(),
+            60
+        );
     }
 
     #[test]

@@ -133,8 +133,14 @@ mod tests {
             .id(UserId::new("u1").unwrap())
             .auto_update(true);
         let json = serde_json::to_value(&params).unwrap();
-        assert_eq!(json, serde_json::json!({"id": "u1", "isAutoUpdateEnabled": true}));
-        assert_eq!(serde_json::to_string(&UserCreateParams::new()).unwrap(), "{}");
+        assert_eq!(
+            json,
+            serde_json::json!({"id": "u1", "isAutoUpdateEnabled": true})
+        );
+        assert_eq!(
+            serde_json::to_string(&UserCreateParams::new()).unwrap(),
+            "{}"
+        );
     }
 
     #[test]

@@ -85,7 +85,10 @@ fn check_chars(
         None => Ok(()),
         Some(index) => Err(ValidationError::new(
             field,
-            format!("may only contain {what} (character {} is not allowed)", index + 1),
+            format!(
+                "may only contain {what} (character {} is not allowed)",
+                index + 1
+            ),
         )),
     }
 }
@@ -331,7 +334,12 @@ mod tests {
         let err = UserId::new("").unwrap_err();
         assert_eq!(err.field(), "id");
         assert!(err.rule().contains("1 to 36"), "{err}");
-        assert!(UserId::new("x".repeat(37)).unwrap_err().rule().contains("got 37"));
+        assert!(
+            UserId::new("x".repeat(37))
+                .unwrap_err()
+                .rule()
+                .contains("got 37")
+        );
         for bad in ["a b", "a/b", "ä", "a#b", "a=b"] {
             let err = UserId::new(bad).unwrap_err();
             assert_eq!(err.field(), "id");

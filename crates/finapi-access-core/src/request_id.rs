@@ -1,0 +1,82 @@
+//! `X-Request-Id`: sent with every request, echoed by finAPI, kept in every result and error.
+
+/// The name of the request id header.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// A request id as finAPI accepts it: 1 to 255 visible ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RequestId(String);
+
+impl RequestId {
+    /// The longest request id finAPI accepts.
+    pub const MAX_LEN: usize = 255;
+
+    /// Checks and wraps a caller-supplied request id.
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`](finapi_access_types::ValidationError) for the field
+    /// `X-Request-Id` when it is empty, longer than 255 characters, or holds characters that
+    /// cannot travel in an HTTP header (anything but visible ASCII).
+    pub fn new(value: impl Into<String>) -> Result<Self, finapi_access_types::ValidationError> {
+        let value = value.into();
+        if value.is_empty() || value.len() > Self::MAX_LEN {
+            return Err(finapi_access_types::ValidationError::new(
+                "X-Request-Id",
+                format!("must be 1 to 255 characters long (got {})", value.len()),
+            ));
+        }
+        if !value.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(finapi_access_types::ValidationError::new(
+                "X-Request-Id",
+                "may only contain visible ASCII characters",
+            ));
+        }
+        Ok(Self(value))
+    }
+
+    /// A fresh random request id (a UUID v4).
+    pub fn generate() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// Takes the id a server echoed, as it came (for reading it back, not for sending).
+    pub(crate) fn from_header(value: &http::HeaderValue) -> Option<Self> {
+        let value = value.to_str().ok()?;
+        (!value.is_empty()).then(|| Self(value.to_owned()))
+    }
+
+    /// The id as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_are_unique_and_valid() {
+        let a = RequestId::generate();
+        let b = RequestId::generate();
+        assert_ne!(a, b);
+        assert!(RequestId::new(a.as_str()).is_ok());
+    }
+
+    #[test]
+    fn refuses_empty_long_and_non_header_values() {
+        assert!(RequestId::new("").is_err());
+        assert!(RequestId::new("x".repeat(255)).is_ok());
+        let err = RequestId::new("x".repeat(256)).unwrap_err();
+        assert_eq!(err.field(), "X-Request-Id");
+        assert!(RequestId::new("a b").is_err());
+        assert!(RequestId::new("a\nb").is_err());
+    }
+}
