@@ -1,0 +1,26 @@
+//! The conformance suite of finapi-access: every case is written once in [`cases`] and run
+//! against each transport adapter by `tests/conformance.rs`, so the test list shows each case
+//! once per adapter (`reqwest::client_token_sends_form_body`,
+//! `hyper::client_token_sends_form_body`, ...).
+
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
+
+pub mod cases;
+pub mod harness;
+
+use std::sync::Arc;
+
+use finapi_access_core::Transport;
+
+/// Makes a fresh transport for one test.
+pub type MakeTransport = fn() -> Arc<dyn Transport>;
+
+/// The reqwest adapter with its default settings.
+pub fn reqwest_transport() -> Arc<dyn Transport> {
+    Arc::new(finapi_access_reqwest::ReqwestTransport::new().unwrap())
+}
+
+/// The hyper adapter with its default settings.
+pub fn hyper_transport() -> Arc<dyn Transport> {
+    Arc::new(finapi_access_hyper::HyperTransport::new().unwrap())
+}
