@@ -22,6 +22,9 @@ use crate::wire::{self, Grant};
 const CLIENT_TOKEN_MARGIN: Duration = Duration::from_secs(60);
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+type CallResult<T> = Result<ApiResponse<T>, Error>;
+type RunCall<'a, T> =
+    Box<dyn FnOnce(&'a AccessClient, RequestId) -> BoxFuture<'a, CallResult<T>> + Send + 'a>;
 
 /// A finAPI Access client: environment, API version, client credentials and a transport.
 ///
@@ -285,11 +288,7 @@ impl AccessClient {
 pub struct Call<'a, T> {
     client: &'a AccessClient,
     request_id: Option<RequestId>,
-    run: Box<
-        dyn FnOnce(&'a AccessClient, RequestId) -> BoxFuture<'a, Result<ApiResponse<T>, Error>>
-            + Send
-            + 'a,
-    >,
+    run: RunCall<'a, T>,
 }
 
 impl<'a, T> Call<'a, T> {
@@ -355,7 +354,10 @@ impl std::fmt::Debug for AccessClientBuilder {
 impl AccessClientBuilder {
     /// The environment (default: [`Environment::Sandbox`]).
     pub fn environment(mut self, environment: Environment) -> Self {
-        self.base_url = Some(Ok(environment.base_url()));
+        self.base_url = Some(Ok(match environment {
+            Environment::Custom(url) => url,
+            named => named.base_url(),
+        }));
         self
     }
 
