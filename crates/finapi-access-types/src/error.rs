@@ -163,6 +163,29 @@ pub struct ErrorDetails {
     /// Whether the message is for end users or developers.
     #[serde(rename = "type")]
     pub error_type: ErrorType,
+    /// Set only with HTTP 510: what a repeated call must add (always sent, `null` otherwise).
+    #[serde(default)]
+    pub multi_step_authentication: Option<MultiStepAuthentication>,
+}
+
+/// The parts of finAPI's `MultiStepAuthenticationChallenge` that the Access API uses (HTTP
+/// 510 only); other fields are ignored when decoding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct MultiStepAuthentication {
+    /// The hash to send back when continuing the flow.
+    #[serde(default)]
+    pub hash: Option<String>,
+    /// The status, for example `CHALLENGE_RESPONSE_REQUIRED`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// The bank's instructions for the user.
+    #[serde(default)]
+    pub challenge_message: Option<String>,
+    /// The URL to send the user to, for `REDIRECT_REQUIRED`.
+    #[serde(default)]
+    pub redirect_url: Option<String>,
 }
 
 impl ErrorDetails {
@@ -172,6 +195,7 @@ impl ErrorDetails {
             message: Some(message.into()),
             code,
             error_type,
+            multi_step_authentication: None,
         }
     }
 }

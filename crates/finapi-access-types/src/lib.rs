@@ -34,7 +34,9 @@ pub mod token;
 pub mod user;
 pub mod validated;
 
-pub use error::{ErrorCode, ErrorDetails, ErrorMessage, ErrorType, OAuthError};
+pub use error::{
+    ErrorCode, ErrorDetails, ErrorMessage, ErrorType, MultiStepAuthentication, OAuthError,
+};
 pub use secret::{AccessToken, ClientSecret, RefreshToken};
 pub use token::{ExpiresIn, TokenResponse, TokenType};
 pub use user::{User, UserCreateParams};

@@ -1,0 +1,145 @@
+//! What the emulator knows and how it behaves.
+
+use std::time::Duration;
+
+use finapi_access_types::ClientSecret;
+
+/// The default client's id (documented in the README).
+pub const DEFAULT_CLIENT_ID: &str = "emulator-client";
+/// The default client's secret (documented in the README; not a real secret).
+pub const DEFAULT_CLIENT_SECRET: &str = "emulator-client-secret";
+/// The default mandator admin client's id.
+pub const DEFAULT_ADMIN_CLIENT_ID: &str = "emulator-admin";
+/// The default mandator admin client's secret.
+pub const DEFAULT_ADMIN_CLIENT_SECRET: &str = "emulator-admin-secret";
+
+/// A client (application) the emulator accepts.
+#[derive(Debug, Clone)]
+pub struct EmulatorClient {
+    /// The client id.
+    pub client_id: String,
+    /// The client secret.
+    pub client_secret: ClientSecret,
+    /// Whether this is the mandator admin client.
+    pub mandator_admin: bool,
+}
+
+impl EmulatorClient {
+    /// An ordinary client.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: ClientSecret::new(client_secret),
+            mandator_admin: false,
+        }
+    }
+
+    /// A mandator admin client.
+    pub fn mandator_admin(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        Self {
+            mandator_admin: true,
+            ..Self::new(client_id, client_secret)
+        }
+    }
+}
+
+/// The emulator's configuration. The default knows [`DEFAULT_CLIENT_ID`] and
+/// [`DEFAULT_ADMIN_CLIENT_ID`], issues tokens for 3600 s, verifies new users automatically,
+/// locks a user after 5 failed logins and listens on a free loopback port.
+///
+/// ```
+/// use std::time::Duration;
+/// use finapi_access_emulator::{EmulatorClient, EmulatorConfig};
+///
+/// let config = EmulatorConfig::default()
+///     .with_client(EmulatorClient::new("my-app", "my-app-secret"))
+///     .token_lifetime(Duration::from_secs(60))
+///     .auto_verify_users(false);
+/// # let _ = config;
+/// ```
+#[derive(Debug, Clone)]
+pub struct EmulatorConfig {
+    pub(crate) clients: Vec<EmulatorClient>,
+    pub(crate) token_lifetime: Duration,
+    pub(crate) auto_verify_users: bool,
+    pub(crate) auto_update_allowed: bool,
+    pub(crate) max_login_attempts: u32,
+    pub(crate) port: u16,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        Self {
+            clients: vec![
+                EmulatorClient::new(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
+                EmulatorClient::mandator_admin(
+                    DEFAULT_ADMIN_CLIENT_ID,
+                    DEFAULT_ADMIN_CLIENT_SECRET,
+                ),
+            ],
+            token_lifetime: Duration::from_secs(3600),
+            auto_verify_users: true,
+            auto_update_allowed: true,
+            max_login_attempts: 5,
+            port: 0,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Adds a client.
+    #[must_use]
+    pub fn with_client(mut self, client: EmulatorClient) -> Self {
+        self.clients.push(client);
+        self
+    }
+
+    /// Replaces the known clients.
+    #[must_use]
+    pub fn with_clients(mut self, clients: impl IntoIterator<Item = EmulatorClient>) -> Self {
+        self.clients = clients.into_iter().collect();
+        self
+    }
+
+    /// The lifetime of access tokens; `Duration::ZERO` means they never expire.
+    /// Whole seconds count, as in finAPI.
+    #[must_use]
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.token_lifetime = lifetime;
+        self
+    }
+
+    /// Whether new users are verified at once (finAPI's `isUserAutoVerificationEnabled`).
+    #[must_use]
+    pub fn auto_verify_users(mut self, enabled: bool) -> Self {
+        self.auto_verify_users = enabled;
+        self
+    }
+
+    /// Whether users may have `isAutoUpdateEnabled = true` (else 422 `ILLEGAL_ENTITY_STATE`).
+    #[must_use]
+    pub fn auto_update_allowed(mut self, allowed: bool) -> Self {
+        self.auto_update_allowed = allowed;
+        self
+    }
+
+    /// Consecutive failed logins after which a user is locked (finAPI's
+    /// `maxUserLoginAttempts`); `0` never locks.
+    #[must_use]
+    pub fn max_login_attempts(mut self, attempts: u32) -> Self {
+        self.max_login_attempts = attempts;
+        self
+    }
+
+    /// The loopback port to listen on; `0` (the default) picks a free one.
+    #[must_use]
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// The known clients.
+    pub fn clients(&self) -> &[EmulatorClient] {
+        &self.clients
+    }
+}

@@ -1,0 +1,262 @@
+//! # finapi-access-emulator
+//!
+//! finAPI Access on localhost: a real HTTP server that behaves as finAPI's spec describes for
+//! the OAuth token and revocation endpoints and the users endpoints, at the v2 and the v1
+//! paths. Use it to develop and test against finAPI without credentials or a network, from
+//! Rust tests (in-process) or from any language (the `finapi-access emulator` command).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+//! use finapi_access_emulator::{Emulator, EmulatorConfig};
+//!
+//! let emulator = Emulator::start(EmulatorConfig::default()).await?;
+//! println!("finAPI Access at {}", emulator.base_url());
+//! // point an AccessClient at emulator.base_url() with emulator.client_id() / client_secret()
+//! # Ok(()) }
+//! ```
+//!
+//! What it does: `client_credentials`, `password` and `refresh_token` grants (the same valid
+//! token is handed out again for the same credentials, as finAPI does; tokens expire after
+//! the configured lifetime); revocation with finAPI's `token_type_hint` semantics; create user
+//! (generated id and password when omitted, finAPI's field rules, `ENTITY_EXISTS` for ids
+//! that match case-insensitively) and get the authorised user. Errors are finAPI's
+//! `ErrorMessage` (or the OAuth body for 401), and every response echoes `X-Request-Id`.
+
+#![forbid(unsafe_code)]
+// Handlers return finished error responses as `Err`; they are built once per failed request.
+#![allow(clippy::result_large_err)]
+
+mod auth;
+mod config;
+mod reply;
+mod state;
+mod token;
+mod users;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::post;
+use finapi_access_types::ErrorCode;
+
+pub use config::{
+    DEFAULT_ADMIN_CLIENT_ID, DEFAULT_ADMIN_CLIENT_SECRET, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
+    EmulatorClient, EmulatorConfig,
+};
+
+use crate::reply::{RequestCtx, api_error};
+use crate::state::State;
+
+const REQUEST_ID: &str = "x-request-id";
+
+/// The emulator's router, for serving it on a listener of your own.
+pub fn router(config: EmulatorConfig) -> Router {
+    router_with_state(Arc::new(State::new(config)))
+}
+
+fn router_with_state(state: Arc<State>) -> Router {
+    let users = || post(users::create_user).get(users::get_user);
+    Router::new()
+        .route("/oauth/token", post(token::token))
+        .route("/api/v2/oauth/token", post(token::token))
+        .route("/oauth/revoke", post(token::revoke_v1))
+        .route("/api/v2/oauth/revoke", post(token::revoke_v2))
+        .route("/api/v1/users", users())
+        .route("/api/v2/users", users())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(request_context))
+        .with_state(state)
+}
+
+async fn not_found(axum::Extension(ctx): axum::Extension<RequestCtx>) -> Response {
+    api_error(
+        &ctx,
+        StatusCode::NOT_FOUND,
+        ErrorCode::UnknownEntity,
+        "No such endpoint in the emulator",
+    )
+}
+
+async fn method_not_allowed(axum::Extension(ctx): axum::Extension<RequestCtx>) -> Response {
+    api_error(
+        &ctx,
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        "Method not allowed",
+    )
+}
+
+/// Gives every request its id (the caller's, or `selfgen-<uuid>`), refuses ids over 255
+/// characters, and echoes the id on every response.
+async fn request_context(mut request: Request, next: Next) -> Response {
+    let given = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned);
+    let too_long = given.as_ref().is_some_and(|id| id.len() > 255);
+    let request_id = match given {
+        Some(id) if !too_long => id,
+        _ => format!("selfgen-{}", uuid::Uuid::new_v4()),
+    };
+    let ctx = RequestCtx {
+        request_id: request_id.clone(),
+        endpoint: format!("{} {}", request.method(), request.uri().path()),
+    };
+    let mut response = if too_long {
+        api_error(
+            &ctx,
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "X-Request-Id must be at most 255 characters",
+        )
+    } else {
+        request.extensions_mut().insert(ctx);
+        next.run(request).await
+    };
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+/// Starts emulators.
+#[derive(Debug)]
+pub struct Emulator;
+
+impl Emulator {
+    /// Starts an emulator on a loopback port, in the current Tokio runtime. It runs until
+    /// the returned handle is dropped or [`EmulatorHandle::shutdown`] is awaited.
+    ///
+    /// # Errors
+    ///
+    /// When the port cannot be bound.
+    pub async fn start(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
+        let listener =
+            tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
+                .await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State::new(config));
+        let app = router_with_state(state.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            // An accept error ends the server; the handle's owner sees connection errors.
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await;
+        });
+        Ok(EmulatorHandle {
+            base_url: format!("http://{addr}"),
+            addr,
+            state,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct EmulatorHandle {
+    base_url: String,
+    addr: SocketAddr,
+    state: Arc<State>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EmulatorHandle {
+    /// The base URL, for example `http://127.0.0.1:38517`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The socket address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The id of the first ordinary (not mandator admin) client.
+    pub fn client_id(&self) -> &str {
+        self.first_client(false)
+            .map_or("", |c| c.client_id.as_str())
+    }
+
+    /// The secret of the first ordinary client.
+    pub fn client_secret(&self) -> &str {
+        self.first_client(false)
+            .map_or("", |c| c.client_secret.expose_secret())
+    }
+
+    /// The configured clients.
+    pub fn clients(&self) -> &[EmulatorClient] {
+        self.state.config.clients()
+    }
+
+    fn first_client(&self, admin: bool) -> Option<&EmulatorClient> {
+        self.state
+            .config
+            .clients()
+            .iter()
+            .find(|c| c.mandator_admin == admin)
+    }
+
+    /// How many requests reached the token endpoint (every grant, successful or not).
+    pub fn token_requests(&self) -> u64 {
+        self.state.token_requests()
+    }
+
+    /// Moves the emulator's clock forward, so tests can expire tokens without waiting.
+    pub fn advance_clock(&self, by: Duration) {
+        self.state.advance(by);
+    }
+
+    /// Marks a user verified (or not), as finAPI's verify-user service will.
+    /// Returns whether the user exists.
+    pub fn set_user_verified(&self, user_id: &str, verified: bool) -> bool {
+        let mut store = self.state.store();
+        match store.users.get_mut(&state::user_key(user_id)) {
+            Some(user) => {
+                user.verified = verified;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Stops the server and waits until it has stopped.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for EmulatorHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

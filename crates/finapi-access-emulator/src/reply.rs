@@ -1,0 +1,115 @@
+//! finAPI-shaped responses: success JSON, `ErrorMessage` and the OAuth 401 body.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use finapi_access_types::{ErrorCode, ErrorDetails, ErrorMessage, ErrorType, OAuthError};
+
+/// What every error body needs from the request: its id and endpoint.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestCtx {
+    pub(crate) request_id: String,
+    pub(crate) endpoint: String,
+}
+
+/// A handler's answer: success or a finAPI error, both already responses.
+pub(crate) type Reply = Result<Response, Response>;
+
+pub(crate) fn json<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+    (status, Json(body)).into_response()
+}
+
+pub(crate) fn empty_ok() -> Response {
+    StatusCode::OK.into_response()
+}
+
+pub(crate) fn api_error(
+    ctx: &RequestCtx,
+    status: StatusCode,
+    code: ErrorCode,
+    message: impl Into<String>,
+) -> Response {
+    let error_type = if status.is_server_error() {
+        ErrorType::Technical
+    } else {
+        ErrorType::Business
+    };
+    let mut body = ErrorMessage::new(ErrorDetails::new(code, error_type, message));
+    body.date = Some(finapi_date(std::time::SystemTime::now()));
+    body.request_id = Some(ctx.request_id.clone());
+    body.endpoint = Some(ctx.endpoint.clone());
+    body.auth_context = Some("1/1".to_owned());
+    json(status, &body)
+}
+
+pub(crate) fn bad_request(
+    ctx: &RequestCtx,
+    code: ErrorCode,
+    message: impl Into<String>,
+) -> Response {
+    api_error(ctx, StatusCode::BAD_REQUEST, code, message)
+}
+
+pub(crate) fn forbidden(ctx: &RequestCtx, message: impl Into<String>) -> Response {
+    api_error(
+        ctx,
+        StatusCode::FORBIDDEN,
+        ErrorCode::UnauthorizedAccess,
+        message,
+    )
+}
+
+pub(crate) fn unauthorized(error: &str, description: &str) -> Response {
+    json(
+        StatusCode::UNAUTHORIZED,
+        &OAuthError::new(error, description),
+    )
+}
+
+/// `YYYY-MM-DD HH:MM:SS.SSS` (UTC), finAPI's error date format.
+pub(crate) fn finapi_date(at: std::time::SystemTime) -> String {
+    let since = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(i64::try_from(days).unwrap_or(0));
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}.{:03}",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60,
+        since.subsec_millis()
+    )
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (
+        y,
+        u32::try_from(m).unwrap_or(1),
+        u32::try_from(d).unwrap_or(1),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn dates_use_finapis_format() {
+        assert_eq!(finapi_date(UNIX_EPOCH), "1970-01-01 00:00:00.000");
+        let t = UNIX_EPOCH + Duration::from_millis(1_795_000_000_123);
+        assert_eq!(finapi_date(t), "2026-11-18 11:06:40.123");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(finapi_date(leap), "2000-02-29 00:00:00.000");
+    }
+}

@@ -1,0 +1,407 @@
+//! The emulator's memory: clients, users, tokens and grants, behind one lock.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::config::{EmulatorClient, EmulatorConfig};
+
+/// Who a token belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Subject {
+    Client(String),
+    User { client: String, user: String },
+}
+
+pub(crate) struct UserRecord {
+    pub(crate) id: String,
+    pub(crate) password: String,
+    pub(crate) email: Option<String>,
+    pub(crate) phone: Option<String>,
+    pub(crate) auto_update: bool,
+    pub(crate) verified: bool,
+    pub(crate) failed_logins: u32,
+    pub(crate) locked: bool,
+}
+
+struct AccessRecord {
+    subject: Subject,
+    grant: u64,
+    expires_at: Option<Instant>,
+}
+
+struct RefreshRecord {
+    client: String,
+    user: String,
+    grant: u64,
+}
+
+/// An issued or reused token, as the token endpoint reports it.
+pub(crate) struct Issued {
+    pub(crate) access_token: String,
+    pub(crate) expires_in: u64,
+    pub(crate) refresh_token: Option<String>,
+}
+
+/// Which tokens a revocation covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RevokeHint {
+    AccessToken,
+    RefreshToken,
+    None,
+}
+
+#[derive(Default)]
+pub(crate) struct Store {
+    pub(crate) users: HashMap<String, UserRecord>,
+    access: HashMap<String, AccessRecord>,
+    refresh: HashMap<String, RefreshRecord>,
+    current: HashMap<Subject, String>,
+    next_grant: u64,
+}
+
+/// The user key: finAPI compares user ids case-insensitively.
+pub(crate) fn user_key(id: &str) -> String {
+    id.to_ascii_lowercase()
+}
+
+fn new_token() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+impl Store {
+    fn is_valid(record: &AccessRecord, now: Instant) -> bool {
+        record.expires_at.is_none_or(|at| now < at)
+    }
+
+    /// The subject of a valid access token.
+    pub(crate) fn subject_of(&self, token: &str, now: Instant) -> Option<Subject> {
+        self.access
+            .get(token)
+            .filter(|r| Self::is_valid(r, now))
+            .map(|r| r.subject.clone())
+    }
+
+    fn remaining(expires_at: Option<Instant>, now: Instant) -> u64 {
+        match expires_at {
+            None => 0,
+            // Never report 0 (which means "never expires") for a token about to expire.
+            Some(at) => at
+                .saturating_duration_since(now)
+                .as_secs_f64()
+                .ceil()
+                .max(1.0) as u64,
+        }
+    }
+
+    /// The valid token of `subject` if there is one (finAPI hands out the same token again),
+    /// else a new one; a new grant gets a refresh token when `with_refresh`.
+    pub(crate) fn issue(
+        &mut self,
+        subject: Subject,
+        with_refresh: bool,
+        lifetime: Duration,
+        now: Instant,
+    ) -> Issued {
+        if let Some(token) = self.current.get(&subject)
+            && let Some(record) = self.access.get(token).filter(|r| Self::is_valid(r, now))
+        {
+            let refresh_token = self
+                .refresh
+                .iter()
+                .find(|(_, r)| r.grant == record.grant)
+                .map(|(t, _)| t.clone());
+            return Issued {
+                access_token: token.clone(),
+                expires_in: Self::remaining(record.expires_at, now),
+                refresh_token: if with_refresh { refresh_token } else { None },
+            };
+        }
+        self.next_grant += 1;
+        let grant = self.next_grant;
+        let refresh_token = match (&subject, with_refresh) {
+            (Subject::User { client, user }, true) => {
+                let token = new_token();
+                self.refresh.insert(
+                    token.clone(),
+                    RefreshRecord {
+                        client: client.clone(),
+                        user: user.clone(),
+                        grant,
+                    },
+                );
+                Some(token)
+            }
+            _ => None,
+        };
+        let access_token = self.add_access(subject, grant, lifetime, now);
+        Issued {
+            expires_in: lifetime.as_secs(),
+            access_token,
+            refresh_token,
+        }
+    }
+
+    fn add_access(
+        &mut self,
+        subject: Subject,
+        grant: u64,
+        lifetime: Duration,
+        now: Instant,
+    ) -> String {
+        let token = new_token();
+        let expires_at = (!lifetime.is_zero()).then(|| now + lifetime);
+        self.current.insert(subject.clone(), token.clone());
+        self.access.insert(
+            token.clone(),
+            AccessRecord {
+                subject,
+                grant,
+                expires_at,
+            },
+        );
+        token
+    }
+
+    /// A new access token for a refresh token of `client`, in the refresh token's grant.
+    pub(crate) fn refresh(
+        &mut self,
+        client: &str,
+        refresh_token: &str,
+        lifetime: Duration,
+        now: Instant,
+    ) -> Option<Issued> {
+        let record = self
+            .refresh
+            .get(refresh_token)
+            .filter(|r| r.client == client)?;
+        let (user, grant) = (record.user.clone(), record.grant);
+        if self.users.get(&user).is_none_or(|u| u.locked) {
+            return None;
+        }
+        let subject = Subject::User {
+            client: client.to_owned(),
+            user,
+        };
+        if let Some(token) = self.current.get(&subject)
+            && let Some(record) = self
+                .access
+                .get(token)
+                .filter(|r| r.grant == grant && Self::is_valid(r, now))
+        {
+            return Some(Issued {
+                access_token: token.clone(),
+                expires_in: Self::remaining(record.expires_at, now),
+                refresh_token: Some(refresh_token.to_owned()),
+            });
+        }
+        let access_token = self.add_access(subject, grant, lifetime, now);
+        Some(Issued {
+            access_token,
+            expires_in: lifetime.as_secs(),
+            refresh_token: Some(refresh_token.to_owned()),
+        })
+    }
+
+    fn drop_grant(&mut self, grant: u64) {
+        self.access.retain(|_, r| r.grant != grant);
+        self.refresh.retain(|_, r| r.grant != grant);
+        self.forget_dangling();
+    }
+
+    fn forget_dangling(&mut self) {
+        let access = &self.access;
+        self.current.retain(|_, token| access.contains_key(token));
+    }
+
+    /// Revokes as finAPI's revoke endpoint describes; tokens of other clients and unknown
+    /// tokens are left alone (the endpoint answers 200 either way).
+    pub(crate) fn revoke(&mut self, client: &str, token: &str, hint: RevokeHint) {
+        let owned_by_client = |subject: &Subject| match subject {
+            Subject::Client(c) | Subject::User { client: c, .. } => c == client,
+        };
+        if let Some(record) = self
+            .access
+            .get(token)
+            .filter(|r| owned_by_client(&r.subject))
+        {
+            let grant = record.grant;
+            match hint {
+                RevokeHint::AccessToken | RevokeHint::RefreshToken => {
+                    self.access.remove(token);
+                    self.forget_dangling();
+                }
+                RevokeHint::None => self.drop_grant(grant),
+            }
+        } else if let Some(record) = self.refresh.get(token).filter(|r| r.client == client) {
+            self.drop_grant(record.grant);
+        }
+    }
+
+    /// Drops every token of a user, for every client (locking, password change, deletion).
+    pub(crate) fn revoke_user(&mut self, user: &str) {
+        self.access
+            .retain(|_, r| !matches!(&r.subject, Subject::User { user: u, .. } if u == user));
+        self.refresh.retain(|_, r| r.user != user);
+        self.forget_dangling();
+    }
+}
+
+/// The shared state of one emulator.
+pub(crate) struct State {
+    pub(crate) config: EmulatorConfig,
+    pub(crate) store: Mutex<Store>,
+    clock_offset: Mutex<Duration>,
+    token_requests: AtomicU64,
+}
+
+impl State {
+    pub(crate) fn new(config: EmulatorConfig) -> Self {
+        Self {
+            config,
+            store: Mutex::new(Store::default()),
+            clock_offset: Mutex::new(Duration::ZERO),
+            token_requests: AtomicU64::new(0),
+        }
+    }
+
+    /// The emulator's clock: real time plus what tests advanced it by.
+    pub(crate) fn now(&self) -> Instant {
+        Instant::now() + *self.clock_offset.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn advance(&self, by: Duration) {
+        *self.clock_offset.lock().unwrap_or_else(|e| e.into_inner()) += by;
+    }
+
+    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn count_token_request(&self) {
+        self.token_requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn token_requests(&self) -> u64 {
+        self.token_requests.load(Ordering::Relaxed)
+    }
+
+    /// The client with these credentials, if any.
+    pub(crate) fn client(&self, id: &str, secret: &str) -> Option<&EmulatorClient> {
+        self.config
+            .clients
+            .iter()
+            .find(|c| c.client_id == id && c.client_secret.expose_secret() == secret)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    fn user_subject() -> Subject {
+        Subject::User {
+            client: "c".into(),
+            user: "u".into(),
+        }
+    }
+
+    #[test]
+    fn the_same_valid_token_is_returned_again() {
+        let mut store = Store::default();
+        let now = Instant::now();
+        let a = store.issue(Subject::Client("c".into()), false, HOUR, now);
+        let b = store.issue(
+            Subject::Client("c".into()),
+            false,
+            HOUR,
+            now + Duration::from_secs(100),
+        );
+        assert_eq!(a.access_token, b.access_token);
+        assert_eq!(b.expires_in, 3500);
+        let c = store.issue(Subject::Client("c".into()), false, HOUR, now + HOUR);
+        assert_ne!(
+            a.access_token, c.access_token,
+            "expired tokens are replaced"
+        );
+    }
+
+    #[test]
+    fn revoking_a_refresh_token_drops_its_grant() {
+        let mut store = Store::default();
+        store.users.insert(
+            "u".into(),
+            UserRecord {
+                id: "u".into(),
+                password: "pppppp".into(),
+                email: None,
+                phone: None,
+                auto_update: false,
+                verified: true,
+                failed_logins: 0,
+                locked: false,
+            },
+        );
+        let now = Instant::now();
+        let issued = store.issue(user_subject(), true, HOUR, now);
+        let refresh = issued.refresh_token.unwrap();
+        assert!(store.subject_of(&issued.access_token, now).is_some());
+        store.revoke("other-client", &refresh, RevokeHint::RefreshToken);
+        assert!(
+            store.subject_of(&issued.access_token, now).is_some(),
+            "other clients cannot revoke"
+        );
+        store.revoke("c", &refresh, RevokeHint::RefreshToken);
+        assert!(store.subject_of(&issued.access_token, now).is_none());
+        assert!(store.refresh("c", &refresh, HOUR, now).is_none());
+    }
+
+    #[test]
+    fn revoking_an_access_token_keeps_the_refresh_token() {
+        let mut store = Store::default();
+        store.users.insert(
+            "u".into(),
+            UserRecord {
+                id: "u".into(),
+                password: "pppppp".into(),
+                email: None,
+                phone: None,
+                auto_update: false,
+                verified: true,
+                failed_logins: 0,
+                locked: false,
+            },
+        );
+        let now = Instant::now();
+        let issued = store.issue(user_subject(), true, HOUR, now);
+        store.revoke("c", &issued.access_token, RevokeHint::AccessToken);
+        assert!(store.subject_of(&issued.access_token, now).is_none());
+        let again = store
+            .refresh("c", issued.refresh_token.as_deref().unwrap(), HOUR, now)
+            .unwrap();
+        assert_ne!(again.access_token, issued.access_token);
+    }
+
+    #[test]
+    fn tokens_about_to_expire_never_report_zero() {
+        let mut store = Store::default();
+        let now = Instant::now();
+        store.issue(Subject::Client("c".into()), false, HOUR, now);
+        let late = store.issue(
+            Subject::Client("c".into()),
+            false,
+            HOUR,
+            now + HOUR - Duration::from_millis(10),
+        );
+        assert_eq!(late.expires_in, 1);
+        let never = store.issue(Subject::Client("d".into()), false, Duration::ZERO, now);
+        assert_eq!(never.expires_in, 0);
+    }
+}
