@@ -1,1 +1,75 @@
-fn main() {}
+//! `finapi-access`: the finAPI Access onboarding, tokens, users and the local emulator from
+//! the command line. Run `finapi-access --help`.
+
+#![forbid(unsafe_code)]
+// A command-line program prints by design.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod commands;
+mod target;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use finapi_access_core::Error;
+
+/// A failure to report: one line on stderr and an exit code.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    message: String,
+    code: u8,
+}
+
+impl CliError {
+    /// Bad configuration or input: exit code 2.
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 2,
+        }
+    }
+
+    /// A failed finAPI call: exit code 1, with what to do next where we know it.
+    pub(crate) fn call(step: Option<&str>, error: &Error) -> Self {
+        let prefix = step.map(|s| format!("{s}: ")).unwrap_or_default();
+        let hint = match error {
+            Error::OAuth(e) if e.body.error == "invalid_client" => format!(
+                " (check {} and {})",
+                target::CLIENT_ID_VAR,
+                target::CLIENT_SECRET_VAR
+            ),
+            _ => String::new(),
+        };
+        Self {
+            message: format!("{prefix}{error}{hint}"),
+            code: if matches!(error, Error::InvalidInput(_)) {
+                2
+            } else {
+                1
+            },
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}

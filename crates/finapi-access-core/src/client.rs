@@ -183,6 +183,21 @@ impl AccessClient {
         })
     }
 
+    /// The user a user token belongs to (`GET /users`); finAPI returns the password as
+    /// `XXXXX`.
+    pub fn get_authorized_user<'a>(&'a self, user_token: &'a AccessToken) -> Call<'a, User> {
+        Call::new(self, move |client, request_id| {
+            Box::pin(async move {
+                let url = client.url(client.inner.api_version.users_path());
+                let request = wire::get_user_request(&url, user_token, &request_id)?;
+                let secrets = Secrets::new([user_token.expose_secret()]);
+                client
+                    .send_and_decode(Operation::GetUser, request, request_id, &secrets)
+                    .await
+            })
+        })
+    }
+
     /// A new user token for a refresh token, with the `refresh_token` grant (user tokens
     /// only; finAPI sends refresh tokens with the `password` grant).
     pub fn refresh_user_token<'a>(

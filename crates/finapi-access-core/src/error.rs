@@ -20,6 +20,8 @@ pub enum Operation {
     RefreshToken,
     /// `POST /users`.
     CreateUser,
+    /// `GET /users`.
+    GetUser,
 }
 
 impl Operation {
@@ -31,6 +33,7 @@ impl Operation {
             Self::UserToken => "user token",
             Self::RefreshToken => "refresh token",
             Self::CreateUser => "create user",
+            Self::GetUser => "get user",
         }
     }
 }

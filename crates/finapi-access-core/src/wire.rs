@@ -133,6 +133,18 @@ pub(crate) fn create_user_request(
     finish(operation, builder, body)
 }
 
+/// `GET <users path>` with the user's token.
+pub(crate) fn get_user_request(
+    url: &str,
+    user_token: &AccessToken,
+    request_id: &RequestId,
+) -> Result<http::Request<Bytes>, Error> {
+    let operation = Operation::GetUser;
+    let builder = base_request(Method::GET, url, request_id)
+        .header(AUTHORIZATION, bearer(operation, user_token)?);
+    finish(operation, builder, Bytes::new())
+}
+
 /// The request id finAPI echoed, else the one sent.
 fn answered_request_id(response: &http::Response<Bytes>, sent: RequestId) -> RequestId {
     response

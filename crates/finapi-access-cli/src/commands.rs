@@ -1,0 +1,395 @@
+//! The commands: thin users of core, the adapters and the emulator.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use finapi_access_core::types::{
+    Email, Password, Phone, TokenResponse, User, UserCreateParams, UserId, ValidationError,
+};
+use finapi_access_core::{AccessClient, ApiResponse};
+use finapi_access_emulator::{Emulator, EmulatorConfig};
+use serde_json::{Value, json};
+
+use crate::CliError;
+use crate::args::{
+    Cli, Command, EmulatorArgs, Global, TokenCommand, TokenOutput, UserArgs, UsersCommand,
+};
+use crate::target::{self, Target};
+
+const PASSWORD_VAR: &str = "FINAPI_USER_PASSWORD";
+
+pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Onboard(args) => onboard(&cli.global, &args).await,
+        Command::Token(TokenCommand::Client(output)) => token_client(&cli.global, &output).await,
+        Command::Token(TokenCommand::User { user_id, output }) => {
+            token_user(&cli.global, &user_id, &output).await
+        }
+        Command::Users(UsersCommand::Create(args)) => users_create(&cli.global, &args).await,
+        Command::Users(UsersCommand::Get { user_id, json }) => {
+            users_get(&cli.global, &user_id, json).await
+        }
+        Command::Emulator(args) => emulator(&args).await,
+    }
+}
+
+/// `abcd… (64 chars)`: enough to tell tokens apart, not enough to use one.
+fn mask(secret: &str) -> String {
+    let count = secret.chars().count();
+    if count < 12 {
+        return format!("… ({count} chars)");
+    }
+    let head: String = secret.chars().take(4).collect();
+    format!("{head}… ({count} chars)")
+}
+
+fn invalid(error: &ValidationError) -> CliError {
+    CliError::config(error.to_string())
+}
+
+fn read_stdin_line(prompt: &str) -> Result<String, CliError> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("{prompt}");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(|e| {
+        CliError::config(format!(
+            "could not read the password from standard input: {e}"
+        ))
+    })?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// The password for a new user: `--password -` (stdin), `--password VALUE`,
+/// `FINAPI_USER_PASSWORD`, or none (finAPI generates one).
+fn new_user_password(args: &UserArgs) -> Result<Option<Password>, CliError> {
+    let raw = match args.password.as_deref() {
+        Some("-") => Some(read_stdin_line("password for the new user: ")?),
+        Some(value) => Some(value.to_owned()),
+        None => std::env::var(PASSWORD_VAR).ok().filter(|v| !v.is_empty()),
+    };
+    raw.map(|p| Password::new(p).map_err(|e| invalid(&e)))
+        .transpose()
+}
+
+/// The password of an existing user: `FINAPI_USER_PASSWORD`, else standard input.
+fn existing_user_password() -> Result<Password, CliError> {
+    let raw = match std::env::var(PASSWORD_VAR).ok().filter(|v| !v.is_empty()) {
+        Some(value) => value,
+        None => read_stdin_line("user password: ")?,
+    };
+    if raw.is_empty() {
+        return Err(CliError::config(format!(
+            "no password: set {PASSWORD_VAR} or pass it on standard input"
+        )));
+    }
+    Password::new(raw).map_err(|e| invalid(&e))
+}
+
+fn user_params(args: &UserArgs, password: Option<Password>) -> Result<UserCreateParams, CliError> {
+    let mut params = UserCreateParams::new();
+    if let Some(id) = &args.user_id {
+        params = params.id(UserId::new(id.as_str()).map_err(|e| invalid(&e))?);
+    }
+    if let Some(password) = password {
+        params = params.password(password);
+    }
+    if let Some(email) = &args.email {
+        params = params.email(Email::new(email.as_str()).map_err(|e| invalid(&e))?);
+    }
+    if let Some(phone) = &args.phone {
+        params = params.phone(Phone::new(phone.as_str()).map_err(|e| invalid(&e))?);
+    }
+    if args.auto_update {
+        params = params.auto_update(true);
+    }
+    Ok(params)
+}
+
+fn announce(target: &Target, json: bool) {
+    let Some(emulator) = &target.emulator else {
+        return;
+    };
+    let line = format!(
+        "No server chosen: using the embedded finAPI emulator at {} (client id {}). Set {} and {} and pass --env sandbox to use finAPI.",
+        emulator.base_url(),
+        emulator.client_id(),
+        target::CLIENT_ID_VAR,
+        target::CLIENT_SECRET_VAR,
+    );
+    if json {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+}
+
+fn server_json(target: &Target) -> Value {
+    json!({
+        "kind": if target.emulator.is_some() { "embedded-emulator" } else { "remote" },
+        "baseUrl": target.client.base_url().to_string(),
+        "apiVersion": target.client.api_version().to_string(),
+        "transport": target.transport,
+    })
+}
+
+fn token_json(step: &str, token: &ApiResponse<TokenResponse>) -> Value {
+    json!({
+        "step": step,
+        "status": token.status().as_u16(),
+        "requestId": token.request_id().as_str(),
+        "accessToken": mask(token.access_token.expose_secret()),
+        "expiresIn": token.expires_in.as_secs(),
+        "refreshToken": token.refresh_token.is_some(),
+    })
+}
+
+fn token_line(step: &str, token: &ApiResponse<TokenResponse>) -> String {
+    let expiry = match token.expires_in.lifetime() {
+        Some(lifetime) => format!("expires in {} s", lifetime.as_secs()),
+        None => "never expires".to_owned(),
+    };
+    let refresh = if token.refresh_token.is_some() {
+        ", with a refresh token"
+    } else {
+        ""
+    };
+    format!(
+        "{step:<24} ok  HTTP {}  token {}, {expiry}{refresh}  (request id {})",
+        token.status().as_u16(),
+        mask(token.access_token.expose_secret()),
+        token.request_id()
+    )
+}
+
+fn user_json(step: &str, user: &ApiResponse<User>) -> Value {
+    json!({
+        "step": step,
+        "status": user.status().as_u16(),
+        "requestId": user.request_id().as_str(),
+        "userId": user.id.as_str(),
+        "email": user.email,
+        "phone": user.phone,
+        "isAutoUpdateEnabled": user.is_auto_update_enabled,
+    })
+}
+
+fn user_line(step: &str, user: &ApiResponse<User>, password_note: &str) -> String {
+    format!(
+        "{step:<24} ok  HTTP {}  user {}{password_note}, email {}, phone {}, auto-update {}  (request id {})",
+        user.status().as_u16(),
+        user.id,
+        user.email.as_deref().unwrap_or("-"),
+        user.phone.as_deref().unwrap_or("-"),
+        if user.is_auto_update_enabled {
+            "on"
+        } else {
+            "off"
+        },
+        user.request_id()
+    )
+}
+
+fn print_json(value: &Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
+    );
+}
+
+async fn onboard(global: &Global, args: &UserArgs) -> Result<(), CliError> {
+    let password = new_user_password(args)?;
+    let chose_password = password.is_some();
+    let params = user_params(args, password.clone())?;
+    let target = target::resolve(global).await?;
+    announce(&target, args.json);
+    let client = &target.client;
+
+    let step1 = "step 1 of 3 (client token)";
+    let client_token = client
+        .client_token()
+        .await
+        .map_err(|e| CliError::call(Some(step1), &e))?;
+    if !args.json {
+        println!("{}", token_line("[1/3] client token", &client_token));
+    }
+
+    let step2 = "step 2 of 3 (create user)";
+    let user = client
+        .create_user(params)
+        .await
+        .map_err(|e| CliError::call(Some(step2), &e))?;
+    let note = if chose_password {
+        ""
+    } else {
+        " (password generated by finAPI, not shown)"
+    };
+    if !args.json {
+        println!("{}", user_line("[2/3] create user", &user, note));
+    }
+
+    let step3 = "step 3 of 3 (user token)";
+    let login_password = password.unwrap_or_else(|| user.password.clone());
+    let user_token = client
+        .user_token(&user.id, &login_password)
+        .await
+        .map_err(|e| CliError::call(Some(step3), &e))?;
+    if args.json {
+        print_json(&json!({
+            "server": server_json(&target),
+            "steps": [
+                token_json("client token", &client_token),
+                user_json("create user", &user),
+                token_json("user token", &user_token),
+            ],
+        }));
+    } else {
+        println!("{}", token_line("[3/3] user token", &user_token));
+        println!(
+            "Done: send the user token as `Authorization: Bearer <token>` to Web Form 2.0 and every user-scoped call."
+        );
+    }
+    Ok(())
+}
+
+fn print_token(
+    target: &Target,
+    token: &ApiResponse<TokenResponse>,
+    output: &TokenOutput,
+    step: &str,
+) {
+    if output.raw {
+        println!("{}", token.access_token.expose_secret());
+    } else if output.json {
+        print_json(&json!({"server": server_json(target), "token": token_json(step, token)}));
+    } else {
+        println!("{}", token_line(step, token));
+    }
+}
+
+async fn token_client(global: &Global, output: &TokenOutput) -> Result<(), CliError> {
+    let target = target::resolve(global).await?;
+    announce(&target, output.raw || output.json);
+    let token = target
+        .client
+        .client_token()
+        .await
+        .map_err(|e| CliError::call(None, &e))?;
+    print_token(&target, &token, output, "client token");
+    Ok(())
+}
+
+async fn user_token(
+    client: &AccessClient,
+    user_id: &str,
+) -> Result<ApiResponse<TokenResponse>, CliError> {
+    let user_id = UserId::new(user_id).map_err(|e| invalid(&e))?;
+    let password = existing_user_password()?;
+    client
+        .user_token(&user_id, &password)
+        .await
+        .map_err(|e| CliError::call(None, &e))
+}
+
+async fn token_user(global: &Global, user_id: &str, output: &TokenOutput) -> Result<(), CliError> {
+    let target = target::resolve(global).await?;
+    announce(&target, output.raw || output.json);
+    let token = user_token(&target.client, user_id).await?;
+    print_token(&target, &token, output, "user token");
+    Ok(())
+}
+
+async fn users_create(global: &Global, args: &UserArgs) -> Result<(), CliError> {
+    let password = new_user_password(args)?;
+    let note = if password.is_some() {
+        ""
+    } else {
+        " (password generated by finAPI, not shown)"
+    };
+    let params = user_params(args, password)?;
+    let target = target::resolve(global).await?;
+    announce(&target, args.json);
+    let user = target
+        .client
+        .create_user(params)
+        .await
+        .map_err(|e| CliError::call(None, &e))?;
+    if args.json {
+        print_json(
+            &json!({"server": server_json(&target), "user": user_json("create user", &user)}),
+        );
+    } else {
+        println!("{}", user_line("create user", &user, note));
+    }
+    Ok(())
+}
+
+async fn users_get(global: &Global, user_id: &str, json: bool) -> Result<(), CliError> {
+    let target = target::resolve(global).await?;
+    announce(&target, json);
+    let token = user_token(&target.client, user_id).await?;
+    let user = target
+        .client
+        .get_authorized_user(&token.access_token)
+        .await
+        .map_err(|e| CliError::call(None, &e))?;
+    if json {
+        print_json(&json!({"server": server_json(&target), "user": user_json("get user", &user)}));
+    } else {
+        println!("{}", user_line("get user", &user, ""));
+    }
+    Ok(())
+}
+
+async fn emulator(args: &EmulatorArgs) -> Result<(), CliError> {
+    let config = EmulatorConfig::default()
+        .port(args.port)
+        .token_lifetime(Duration::from_secs(args.token_lifetime))
+        .auto_verify_users(!args.no_auto_verify);
+    let handle = Emulator::start(config).await.map_err(|e| {
+        CliError::config(format!("could not listen on 127.0.0.1:{}: {e}", args.port))
+    })?;
+    println!("finAPI Access emulator listening on {}", handle.base_url());
+    for client in handle.clients() {
+        let role = if client.mandator_admin {
+            "mandator admin client"
+        } else {
+            "client"
+        };
+        println!(
+            "  {role}: id {}  secret {}",
+            client.client_id,
+            client.client_secret.expose_secret()
+        );
+    }
+    println!(
+        "Try: {}={} {}={} finapi-access --base-url {} onboard",
+        target::CLIENT_ID_VAR,
+        handle.client_id(),
+        target::CLIENT_SECRET_VAR,
+        handle.client_secret(),
+        handle.base_url()
+    );
+    println!("Press Ctrl-C to stop.");
+    let _ = std::io::stdout().flush();
+    wait_for_shutdown().await;
+    handle.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
