@@ -6,7 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
 pub mod cases;
+pub mod emulator_cases;
 pub mod harness;
+pub mod spec;
 
 use std::sync::Arc;
 

@@ -1,0 +1,181 @@
+//! Checks responses against finAPI's OpenAPI file (`spec/finapi-access-openapi.yaml`, v1
+//! 1.151.1): the status must be declared for the operation, a JSON body must match the
+//! declared schema (OpenAPI `nullable` translated to JSON Schema, objects closed against
+//! unknown fields), and an operation that declares no body must send none.
+
+use std::sync::{Arc, LazyLock};
+
+use bytes::Bytes;
+use finapi_access_core::{Transport, TransportError};
+use serde_json::{Map, Value, json};
+
+const SPEC_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../spec/finapi-access-openapi.yaml"
+);
+
+static SPEC: LazyLock<Value> = LazyLock::new(|| {
+    let text =
+        std::fs::read_to_string(SPEC_PATH).unwrap_or_else(|e| panic!("read {SPEC_PATH}: {e}"));
+    let mut spec: Value =
+        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parse {SPEC_PATH}: {e}"));
+    translate(&mut spec);
+    spec
+});
+
+/// OpenAPI 3.0 schema dialect to JSON Schema: `nullable: true` becomes `anyOf [.., null]`,
+/// and objects with `properties` reject fields the spec does not name.
+fn translate(value: &mut Value) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(translate),
+        Value::Object(map) => {
+            for child in map.values_mut() {
+                translate(child);
+            }
+            if map.contains_key("properties")
+                && !map.contains_key("additionalProperties")
+                && !map.contains_key("allOf")
+            {
+                map.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            if map.get("nullable") == Some(&Value::Bool(true)) {
+                map.remove("nullable");
+                let inner = Value::Object(std::mem::take(map));
+                let mut wrapped = Map::new();
+                wrapped.insert("anyOf".into(), json!([inner, {"type": "null"}]));
+                *map = wrapped;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The spec's path for a request path: v2 paths map to their v1 twins.
+fn spec_path(path: &str) -> String {
+    match path {
+        "/api/v2/oauth/token" => "/oauth/token".to_owned(),
+        "/api/v2/oauth/revoke" => "/oauth/revoke".to_owned(),
+        other => other.replacen("/api/v2/", "/api/v1/", 1),
+    }
+}
+
+/// Checks one response; `Err` says what does not conform.
+pub fn check(method: &str, path: &str, status: u16, body: &[u8]) -> Result<(), String> {
+    let operation = &SPEC["paths"][spec_path(path)][method.to_ascii_lowercase()];
+    if operation.is_null() {
+        return Err(format!("{method} {path} is not in the spec"));
+    }
+    let declared = &operation["responses"][status.to_string()];
+    let response = if declared.is_null() && status == 401 && operation.get("security").is_some() {
+        // Every secured operation can answer 401; the spec omits it on /oauth/revoke.
+        &SPEC["paths"]["/api/v1/users"]["get"]["responses"]["401"]
+    } else {
+        declared
+    };
+    if response.is_null() {
+        return Err(format!("{method} {path}: status {status} is not declared"));
+    }
+    let schema = &response["content"]["application/json"]["schema"];
+    if schema.is_null() {
+        return if body.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{method} {path} {status}: the spec declares no body, got {} bytes",
+                body.len()
+            ))
+        };
+    }
+    let instance: Value = serde_json::from_slice(body)
+        .map_err(|e| format!("{method} {path} {status}: body is not JSON: {e}"))?;
+    let document = json!({"components": SPEC["components"].clone(), "allOf": [schema.clone()]});
+    let validator = jsonschema::validator_for(&document)
+        .map_err(|e| format!("schema for {method} {path} {status} does not compile: {e}"))?;
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{method} {path} {status}: {}\nbody: {instance}",
+            errors.join("; ")
+        ))
+    }
+}
+
+/// A transport that checks every response against the spec and panics on a violation, and
+/// also checks that `X-Request-Id` is echoed.
+#[derive(Debug)]
+pub struct SpecChecked(pub Arc<dyn Transport>);
+
+#[async_trait::async_trait]
+impl Transport for SpecChecked {
+    async fn send(
+        &self,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let method = request.method().to_string();
+        let path = request.uri().path().to_owned();
+        let sent_id = request.headers().get("x-request-id").cloned();
+        let response = self.0.send(request).await?;
+        if let Err(violation) = check(&method, &path, response.status().as_u16(), response.body()) {
+            panic!("emulator response does not conform to the finAPI spec: {violation}");
+        }
+        let echoed = response.headers().get("x-request-id");
+        assert!(
+            echoed.is_some(),
+            "{method} {path}: no X-Request-Id in the response"
+        );
+        if let Some(sent) = sent_id {
+            assert_eq!(
+                echoed,
+                Some(&sent),
+                "{method} {path}: X-Request-Id not echoed"
+            );
+        }
+        Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_conforming_token_body_passes() {
+        let body = br#"{"access_token":"a","token_type":"bearer","expires_in":5,"scope":"all"}"#;
+        check("POST", "/api/v2/oauth/token", 200, body).unwrap();
+    }
+
+    #[test]
+    fn violations_are_caught() {
+        let missing = br#"{"access_token":"a","token_type":"bearer","scope":"all"}"#;
+        assert!(
+            check("POST", "/oauth/token", 200, missing).is_err(),
+            "missing expires_in"
+        );
+        let extra =
+            br#"{"access_token":"a","token_type":"bearer","expires_in":5,"scope":"all","x":1}"#;
+        assert!(
+            check("POST", "/oauth/token", 200, extra).is_err(),
+            "unknown field"
+        );
+        assert!(
+            check("POST", "/oauth/token", 418, b"").is_err(),
+            "undeclared status"
+        );
+        let user = br#"{"id":"u","password":"XXXXX","email":null,"phone":null,"isAutoUpdateEnabled":false}"#;
+        check("GET", "/api/v2/users", 200, user).unwrap();
+        let no_phone = br#"{"id":"u","password":"XXXXX","email":null,"isAutoUpdateEnabled":false}"#;
+        assert!(
+            check("GET", "/api/v1/users", 200, no_phone).is_err(),
+            "phone is required"
+        );
+        assert!(
+            check("POST", "/oauth/revoke", 200, b"{}").is_err(),
+            "revoke has no body"
+        );
+    }
+}
