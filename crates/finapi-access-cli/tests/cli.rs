@@ -1,0 +1,323 @@
+//! End-to-end tests of the `finapi-access` binary: onboarding on the embedded emulator through
+//! both transports and both API versions, against a running emulator, and its failures.
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+
+use finapi_access_core::types::{ClientSecret, Password, UserCreateParams, UserId};
+use finapi_access_core::{AccessClient, ApiVersion};
+use finapi_access_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use serde_json::Value;
+
+fn cli() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_finapi-access"));
+    for var in [
+        "FINAPI_CLIENT_ID",
+        "FINAPI_CLIENT_SECRET",
+        "FINAPI_USER_PASSWORD",
+    ] {
+        command.env_remove(var);
+    }
+    command.stdin(Stdio::null());
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    let output = command.output().unwrap();
+    eprintln!(
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn stdout_json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn against(emulator: &EmulatorHandle) -> Command {
+    let mut command = cli();
+    command
+        .env("FINAPI_CLIENT_ID", emulator.client_id())
+        .env("FINAPI_CLIENT_SECRET", emulator.client_secret())
+        .args(["--base-url", emulator.base_url()]);
+    command
+}
+
+fn sdk_client(emulator: &EmulatorHandle) -> AccessClient {
+    AccessClient::builder()
+        .base_url(emulator.base_url())
+        .api_version(ApiVersion::V2)
+        .credentials(
+            emulator.client_id(),
+            ClientSecret::new(emulator.client_secret()),
+        )
+        .transport(finapi_access_reqwest::ReqwestTransport::new().unwrap())
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn onboard_runs_on_the_embedded_emulator_with_every_transport_and_version() {
+    for transport in ["reqwest", "hyper"] {
+        for version in ["v1", "v2"] {
+            // Global options after the subcommand are accepted too.
+            let output = run(cli().args([
+                "onboard",
+                "--json",
+                "--transport",
+                transport,
+                "--api-version",
+                version,
+            ]));
+            assert!(output.status.success(), "{transport} {version}");
+            let report = stdout_json(&output);
+            assert_eq!(report["server"]["kind"], "embedded-emulator");
+            assert_eq!(report["server"]["transport"], transport);
+            assert_eq!(report["server"]["apiVersion"], version);
+            let steps = report["steps"].as_array().unwrap();
+            let statuses: Vec<u64> = steps
+                .iter()
+                .map(|s| s["status"].as_u64().unwrap())
+                .collect();
+            assert_eq!(statuses, [200, 201, 200]);
+            assert_eq!(steps[2]["refreshToken"], true);
+            assert!(
+                steps
+                    .iter()
+                    .all(|s| !s["requestId"].as_str().unwrap().is_empty())
+            );
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(
+                stderr.contains("embedded finAPI emulator"),
+                "says so: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn onboard_text_output_names_each_step_and_masks_tokens() {
+    let output = run(cli().arg("onboard"));
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for step in [
+        "[1/3] client token",
+        "[2/3] create user",
+        "[3/3] user token",
+        "embedded finAPI emulator",
+    ] {
+        assert!(text.contains(step), "{step}: {text}");
+    }
+    // Emulator tokens are 64 hex characters; none may appear whole.
+    let longest_hex_run = text
+        .split(|c: char| !c.is_ascii_hexdigit())
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    assert!(longest_hex_run < 64, "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboard_uses_a_chosen_server_with_credentials_from_the_environment() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let output = run(against(&emulator)
+        .args([
+            "onboard",
+            "--json",
+            "--user-id",
+            "bob",
+            "--email",
+            "bob@example.com",
+        ])
+        .env("FINAPI_USER_PASSWORD", "bob&s pass=word+%"));
+    assert!(output.status.success());
+    let report = stdout_json(&output);
+    assert_eq!(report["server"]["kind"], "remote");
+    assert_eq!(report["steps"][1]["userId"], "bob");
+    // The user exists on that server, with the password from the environment.
+    let client = sdk_client(&emulator);
+    let token = client
+        .user_token(
+            &UserId::new("bob").unwrap(),
+            &Password::new("bob&s pass=word+%").unwrap(),
+        )
+        .await
+        .unwrap();
+    let user = client
+        .get_authorized_user(&token.access_token)
+        .await
+        .unwrap();
+    assert_eq!(user.email.as_deref(), Some("bob@example.com"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_step_exits_non_zero_with_step_status_and_request_id() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    sdk_client(&emulator)
+        .create_user(UserCreateParams::new().id(UserId::new("taken").unwrap()))
+        .await
+        .unwrap();
+    let output = run(against(&emulator).args(["onboard", "--user-id", "taken"]));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    for part in [
+        "step 2 of 3",
+        "create user",
+        "422",
+        "ENTITY_EXISTS",
+        "request id",
+    ] {
+        assert!(lines[0].contains(part), "{part}: {stderr}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_client_credentials_exit_non_zero_and_say_what_to_check() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let output = run(cli()
+        .env("FINAPI_CLIENT_ID", emulator.client_id())
+        .env("FINAPI_CLIENT_SECRET", "not-the-secret")
+        .args(["--base-url", emulator.base_url(), "token", "client"]));
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    for part in [
+        "401",
+        "invalid_client",
+        "request id",
+        "FINAPI_CLIENT_SECRET",
+    ] {
+        assert!(stderr.contains(part), "{part}: {stderr}");
+    }
+    assert!(!stderr.contains("not-the-secret"), "{stderr}");
+}
+
+#[test]
+fn a_chosen_server_without_credentials_is_refused_before_any_request() {
+    let output = run(cli().args(["--env", "sandbox", "onboard"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("set FINAPI_CLIENT_ID"));
+    let output = run(cli()
+        .args(["--base-url", "http://finapi.example.com", "token", "client"])
+        .env("FINAPI_CLIENT_ID", "x")
+        .env("FINAPI_CLIENT_SECRET", "y"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("base_url"));
+}
+
+#[test]
+fn invalid_user_input_is_refused_naming_the_field() {
+    let output = run(cli().args(["onboard", "--user-id", "no spaces please"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("`id`"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_client_raw_prints_a_usable_bare_token() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let output = run(against(&emulator).args(["token", "client", "--raw", "--transport", "hyper"]));
+    assert!(output.status.success());
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert_eq!(token.len(), 64);
+    // finAPI (and the emulator) hand out the same valid token for the same credentials.
+    let again = sdk_client(&emulator).client_token().await.unwrap();
+    assert_eq!(again.access_token.expose_secret(), token);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_create_then_get_and_token_user_with_the_password_on_stdin() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let created = run(against(&emulator)
+        .args([
+            "users",
+            "create",
+            "--user-id",
+            "dora",
+            "--phone",
+            "+49 1",
+            "--json",
+        ])
+        .env("FINAPI_USER_PASSWORD", "dora-password"));
+    assert!(created.status.success());
+    assert_eq!(stdout_json(&created)["user"]["userId"], "dora");
+
+    let got = run(against(&emulator)
+        .args([
+            "users",
+            "get",
+            "--user-id",
+            "dora",
+            "--json",
+            "--api-version",
+            "v1",
+        ])
+        .env("FINAPI_USER_PASSWORD", "dora-password"));
+    assert!(got.status.success());
+    assert_eq!(stdout_json(&got)["user"]["phone"], "+49 1");
+
+    let mut child = against(&emulator)
+        .args(["token", "user", "--user-id", "dora", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"dora-password\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = stdout_json(&output);
+    assert_eq!(report["token"]["status"], 200);
+    assert!(
+        report["token"]["accessToken"]
+            .as_str()
+            .unwrap()
+            .contains('…'),
+        "masked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emulator_command_serves_until_stopped() {
+    let mut child = cli()
+        .args(["emulator", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base_url = first.rsplit(' ').next().unwrap().to_owned();
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{first}");
+    let credentials = lines.next().unwrap().unwrap();
+    assert!(
+        credentials.contains(finapi_access_emulator::DEFAULT_CLIENT_ID),
+        "{credentials}"
+    );
+
+    let client = AccessClient::builder()
+        .base_url(&base_url)
+        .credentials(
+            finapi_access_emulator::DEFAULT_CLIENT_ID,
+            ClientSecret::new(finapi_access_emulator::DEFAULT_CLIENT_SECRET),
+        )
+        .transport(finapi_access_reqwest::ReqwestTransport::new().unwrap())
+        .build()
+        .unwrap();
+    let user = client.create_user(UserCreateParams::new()).await.unwrap();
+    client.user_token(&user.id, &user.password).await.unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
