@@ -5,6 +5,16 @@
 
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
+/// The README's examples compile.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
+
+/// The emulator guide's examples compile.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/emulator.md")]
+pub struct EmulatorGuideDoctests;
+
 pub mod cases;
 pub mod emulator_cases;
 pub mod harness;
