@@ -673,6 +673,25 @@ pub async fn debug_and_display_never_show_secrets(make: MakeTransport) {
         .mount(&s.server)
         .await;
 
+    // A proxy page that echoes the form it got, with the client secret and refresh token.
+    Mock::given(method("POST"))
+        .and(path("/api/v2/oauth/token"))
+        .and(FormIs(vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("client_id", CLIENT_ID.to_owned()),
+            ("client_secret", CLIENT_SECRET.to_owned()),
+            ("refresh_token", REFRESH_TOKEN.to_owned()),
+        ]))
+        .respond_with(|request: &wiremock::Request| {
+            let echoed = String::from_utf8_lossy(&request.body).into_owned();
+            ResponseTemplate::new(502).set_body_raw(
+                format!("<html>bad gateway; request was: {echoed} ({CLIENT_SECRET}, {REFRESH_TOKEN})</html>"),
+                "text/html",
+            )
+        })
+        .mount(&s.server)
+        .await;
+
     let token = s.client.client_token().await.unwrap();
     let password = Password::new(USER_PASSWORD).unwrap();
     let params = UserCreateParams::new()
@@ -684,6 +703,16 @@ pub async fn debug_and_display_never_show_secrets(make: MakeTransport) {
         .await
         .unwrap_err();
     let create_error = s.client.create_user(params.clone()).await.unwrap_err();
+    let refresh = finapi_access_core::types::RefreshToken::new(REFRESH_TOKEN);
+    let proxy_error = s.client.refresh_user_token(&refresh).await.unwrap_err();
+    let Error::UnexpectedResponse(proxy_details) = &proxy_error else {
+        panic!("{proxy_error:?}")
+    };
+    assert!(
+        proxy_details.snippet.contains("bad gateway"),
+        "{}",
+        proxy_details.snippet
+    );
 
     let mut printed = vec![
         ("client", format!("{:?}", s.client)),

@@ -4,6 +4,8 @@
 #![forbid(unsafe_code)]
 // A command-line program prints by design.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+// Doc comments on the arguments are the `--help` text, where bare URLs read best.
+#![allow(rustdoc::bare_urls)]
 
 mod args;
 mod commands;

@@ -45,7 +45,9 @@ pub type DefaultConnector = hyper_rustls::HttpsConnector<HttpConnector>;
 pub type DefaultConnector = HttpConnector;
 
 /// A [`Transport`] over a hyper-util client.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the timeout and body limit only.
+#[derive(Clone)]
 pub struct HyperTransport<C = DefaultConnector> {
     client: Client<C, Full<Bytes>>,
     timeout: Option<Duration>,
@@ -105,6 +107,15 @@ impl<C> HyperTransport<C> {
     /// The underlying client.
     pub fn client(&self) -> &Client<C, Full<Bytes>> {
         &self.client
+    }
+}
+
+impl<C> std::fmt::Debug for HyperTransport<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HyperTransport")
+            .field("timeout", &self.timeout)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
     }
 }
 
@@ -195,7 +206,7 @@ where
 #[async_trait::async_trait]
 impl<C> Transport for HyperTransport<C>
 where
-    C: Connect + Clone + Send + Sync + std::fmt::Debug + 'static,
+    C: Connect + Clone + Send + Sync + 'static,
 {
     async fn send(
         &self,

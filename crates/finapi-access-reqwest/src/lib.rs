@@ -34,7 +34,10 @@ use bytes::{Bytes, BytesMut};
 use finapi_access_core::{Transport, TransportError, TransportErrorKind};
 
 /// A [`Transport`] over a `reqwest::Client`.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the body limit only: a client's settings (proxy URLs, default headers) may
+/// hold credentials.
+#[derive(Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
     body_limit: usize,
@@ -86,6 +89,14 @@ impl ReqwestTransport {
     /// The underlying client.
     pub fn client(&self) -> &reqwest::Client {
         &self.client
+    }
+}
+
+impl std::fmt::Debug for ReqwestTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReqwestTransport")
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
     }
 }
 
