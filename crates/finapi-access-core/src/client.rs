@@ -1,34 +1,41 @@
-//! [`AccessClient`]: the three onboarding steps over any [`Transport`].
+//! [`AccessClient`]: the grants and calls of finAPI Access over any [`Transport`].
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::future::IntoFuture;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
+use bytes::Bytes;
 use finapi_access_types::{
     AccessToken, ClientSecret, Password, RefreshToken, TokenResponse, TokenType, User,
     UserCreateParams, UserId, ValidationError,
 };
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+use http::StatusCode;
+use tracing::Instrument;
 
-use crate::environment::{ApiVersion, BaseUrl, Environment};
+use crate::builder::AccessClientBuilder;
+use crate::cache::{CachePolicy, CachedToken, Clock, TokenCache};
+use crate::environment::{ApiVersion, BaseUrl};
 use crate::error::{Error, Operation};
 use crate::redact::Secrets;
 use crate::request_id::RequestId;
 use crate::response::ApiResponse;
+use crate::session::{SessionState, UserSession};
 use crate::transport::Transport;
-use crate::wire::{self, Grant};
+use crate::wire::{self, Grant, TokenTypeHint};
 
-/// How long before its expiry a cached client token is no longer used.
-const CLIENT_TOKEN_MARGIN: Duration = Duration::from_secs(60);
-
-type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-type CallResult<T> = Result<ApiResponse<T>, Error>;
+pub(crate) type CallResult<T> = Result<ApiResponse<T>, Error>;
 type RunCall<'a, T> =
     Box<dyn FnOnce(&'a AccessClient, RequestId) -> BoxFuture<'a, CallResult<T>> + Send + 'a>;
+type Decoder<T> = fn(Operation, &http::Response<Bytes>, RequestId, &Secrets<'_>) -> CallResult<T>;
 
 /// A finAPI Access client: environment, API version, client credentials and a transport.
 ///
-/// Cheap to clone (an `Arc` inside); clones share the cached client token.
+/// Cheap to clone (an `Arc` inside); clones share the token caches. The client token is
+/// cached and refreshed once, a margin before it expires, however many tasks need it; user
+/// tokens are cached per user in [`UserSession`]s.
 ///
 /// ```no_run
 /// # async fn run(transport: impl finapi_access_core::Transport + 'static) -> Result<(), finapi_access_core::Error> {
@@ -55,37 +62,44 @@ type RunCall<'a, T> =
 /// ```
 #[derive(Clone)]
 pub struct AccessClient {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
+pub(crate) struct Inner {
     base_url: BaseUrl,
     api_version: ApiVersion,
     client_id: String,
     client_secret: ClientSecret,
     transport: Arc<dyn Transport>,
-    client_token: async_lock::Mutex<Option<CachedToken>>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) policy: CachePolicy,
+    client_token: Arc<TokenCache>,
+    sessions: Mutex<HashMap<String, Weak<SessionState>>>,
+    token_requests: AtomicU64,
 }
 
-struct CachedToken {
-    token: AccessToken,
-    usable_until: Option<Instant>,
-}
-
-impl CachedToken {
-    fn new(response: &TokenResponse, received: Instant) -> Self {
-        let usable_until = response
-            .expires_in
-            .lifetime()
-            .map(|lifetime| received + lifetime.saturating_sub(CLIENT_TOKEN_MARGIN));
+impl Inner {
+    pub(crate) fn new(
+        base_url: BaseUrl,
+        api_version: ApiVersion,
+        client_id: String,
+        client_secret: ClientSecret,
+        transport: Arc<dyn Transport>,
+        clock: Arc<dyn Clock>,
+        policy: CachePolicy,
+    ) -> Self {
         Self {
-            token: response.access_token.clone(),
-            usable_until,
+            base_url,
+            api_version,
+            client_id,
+            client_secret,
+            transport,
+            clock,
+            policy,
+            client_token: Arc::default(),
+            sessions: Mutex::default(),
+            token_requests: AtomicU64::new(0),
         }
-    }
-
-    fn is_usable(&self, now: Instant) -> bool {
-        self.usable_until.is_none_or(|until| now < until)
     }
 }
 
@@ -97,14 +111,27 @@ impl std::fmt::Debug for AccessClient {
             .field("client_id", &self.inner.client_id)
             .field("client_secret", &self.inner.client_secret)
             .field("transport", &self.inner.transport)
+            .field("cache_policy", &self.inner.policy)
             .finish_non_exhaustive()
     }
+}
+
+/// Where an authorised call takes its bearer token from.
+pub(crate) enum TokenSource {
+    Client,
+    User(Arc<SessionState>),
 }
 
 impl AccessClient {
     /// A builder; [`AccessClientBuilder::build`] checks what was given.
     pub fn builder() -> AccessClientBuilder {
         AccessClientBuilder::default()
+    }
+
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        Self {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The base URL requests go to.
@@ -122,47 +149,67 @@ impl AccessClient {
         &self.inner.client_id
     }
 
+    /// How many token requests (all grants) this client has sent: cache hits do not count.
+    pub fn token_requests(&self) -> u64 {
+        self.inner.token_requests.load(Ordering::Relaxed)
+    }
+
     /// Step 1: a client token, with the `client_credentials` grant.
     ///
-    /// Always sends a token request (and refreshes the cache used by
-    /// [`create_user`](Self::create_user)).
+    /// Always sends a token request (use [`cached_client_token`](Self::cached_client_token)
+    /// to reuse one) and stores the answer in the client-token cache.
     pub fn client_token(&self) -> Call<'_, TokenResponse> {
         Call::new(self, |client, request_id| {
             Box::pin(async move {
                 let response = client.grant(&Grant::ClientCredentials, request_id).await?;
-                client.store_client_token(&response).await;
+                let now = client.inner.clock.now();
+                client.inner.client_token.store(CachedToken::new(
+                    &response,
+                    &client.inner.policy,
+                    now,
+                ));
                 Ok(response)
             })
         })
     }
 
-    /// Step 2: creates a user, authorised with the (cached) client token.
+    /// The cached client token, fetched when there is none or it is about to expire. Many
+    /// concurrent callers share one token request; if it fails, they all get its error and
+    /// nothing is cached.
+    ///
+    /// # Errors
+    ///
+    /// The error of the token request, when one was needed and failed.
+    pub async fn cached_client_token(&self) -> Result<AccessToken, Error> {
+        self.source_token(&TokenSource::Client).await
+    }
+
+    /// Step 2: creates a user, authorised with the cached client token.
     ///
     /// The answer holds the user's password in plain text: the one chance to learn a
     /// password finAPI generated.
     pub fn create_user(&self, params: UserCreateParams) -> Call<'_, User> {
         Call::new(self, move |client, request_id| {
             Box::pin(async move {
-                let token = client.cached_client_token().await?;
                 let url = client.url(client.inner.api_version.users_path());
-                let request = wire::create_user_request(&url, &token, &params, &request_id)?;
-                let secrets = Secrets::new(
-                    [
-                        Some(token.expose_secret()),
-                        params.password.as_ref().map(Password::expose_secret),
-                    ]
-                    .into_iter()
-                    .flatten(),
-                );
+                let password = params.password.as_ref().map(Password::expose_secret);
                 client
-                    .send_and_decode(Operation::CreateUser, request, request_id, &secrets)
+                    .authorized(
+                        &TokenSource::Client,
+                        Operation::CreateUser,
+                        request_id,
+                        password.as_slice(),
+                        |token, id| wire::create_user_request(&url, token, &params, id),
+                        wire::decode::<User>,
+                    )
                     .await
             })
         })
     }
 
     /// Step 3: a user token, with the `password` grant. Use it as `Authorization: Bearer` for
-    /// Web Form 2.0 and every user-scoped call.
+    /// Web Form 2.0 and every user-scoped call. Always sends a token request; a
+    /// [`UserSession`] caches and refreshes user tokens.
     pub fn user_token<'a>(
         &'a self,
         user_id: &'a UserId,
@@ -183,21 +230,6 @@ impl AccessClient {
         })
     }
 
-    /// The user a user token belongs to (`GET /users`); finAPI returns the password as
-    /// `XXXXX`.
-    pub fn get_authorized_user<'a>(&'a self, user_token: &'a AccessToken) -> Call<'a, User> {
-        Call::new(self, move |client, request_id| {
-            Box::pin(async move {
-                let url = client.url(client.inner.api_version.users_path());
-                let request = wire::get_user_request(&url, user_token, &request_id)?;
-                let secrets = Secrets::new([user_token.expose_secret()]);
-                client
-                    .send_and_decode(Operation::GetUser, request, request_id, &secrets)
-                    .await
-            })
-        })
-    }
-
     /// A new user token for a refresh token, with the `refresh_token` grant (user tokens
     /// only; finAPI sends refresh tokens with the `password` grant).
     pub fn refresh_user_token<'a>(
@@ -213,11 +245,214 @@ impl AccessClient {
         })
     }
 
-    fn url(&self, path: &str) -> String {
+    /// The user a user token belongs to (`GET /users`); finAPI returns the password as
+    /// `XXXXX`. [`UserSession::get_user`] does the same with a cached token.
+    pub fn get_authorized_user<'a>(&'a self, user_token: &'a AccessToken) -> Call<'a, User> {
+        Call::new(self, move |client, request_id| {
+            Box::pin(async move {
+                let url = client.url(client.inner.api_version.users_path());
+                let request = wire::get_user_request(&url, user_token, &request_id)?;
+                let secrets = Secrets::new([user_token.expose_secret()]);
+                client
+                    .send_and_decode(
+                        Operation::GetUser,
+                        request,
+                        request_id,
+                        &secrets,
+                        wire::decode::<User>,
+                    )
+                    .await
+            })
+        })
+    }
+
+    /// A session for one user: gives a valid user token on demand, cached, refreshed with the
+    /// refresh token when finAPI sent one, and with the password when the refresh token is
+    /// rejected. Sessions for the same user id (in any letter case) share one cache.
+    pub fn user_session(&self, user_id: UserId, password: Password) -> UserSession {
+        self.session(user_id, Some(password), None)
+    }
+
+    /// A session from a refresh token alone (no password is held, so a rejected refresh
+    /// token ends the session with an error).
+    pub fn user_session_from_refresh_token(
+        &self,
+        user_id: UserId,
+        refresh_token: RefreshToken,
+    ) -> UserSession {
+        self.session(user_id, None, Some(refresh_token))
+    }
+
+    fn session(
+        &self,
+        user_id: UserId,
+        password: Option<Password>,
+        refresh_token: Option<RefreshToken>,
+    ) -> UserSession {
+        let key = user_id.as_str().to_ascii_lowercase();
+        let mut sessions = self
+            .inner
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let state = match sessions.get(&key).and_then(Weak::upgrade) {
+            Some(state) => {
+                state.update(password, refresh_token);
+                state
+            }
+            None => {
+                sessions.retain(|_, s| s.strong_count() > 0);
+                let state = Arc::new(SessionState::new(user_id, password, refresh_token));
+                sessions.insert(key, Arc::downgrade(&state));
+                state
+            }
+        };
+        UserSession::new(self.clone(), state)
+    }
+
+    /// Revokes one access token (`token_type_hint=access_token`), authorised with the client
+    /// token, and drops it from every cache of this client.
+    pub fn revoke_access_token<'a>(&'a self, token: &'a AccessToken) -> Call<'a, ()> {
+        self.revoke(token.expose_secret(), Some(TokenTypeHint::AccessToken))
+    }
+
+    /// Revokes a refresh token and every access token of its grant
+    /// (`token_type_hint=refresh_token`), and drops them from this client's caches.
+    pub fn revoke_refresh_token<'a>(&'a self, token: &'a RefreshToken) -> Call<'a, ()> {
+        self.revoke(token.expose_secret(), Some(TokenTypeHint::RefreshToken))
+    }
+
+    /// Revokes every access and refresh token of the grant `token` belongs to (no
+    /// `token_type_hint`), and drops them from this client's caches.
+    pub fn revoke_grant<'a>(&'a self, token: &'a AccessToken) -> Call<'a, ()> {
+        self.revoke(token.expose_secret(), None)
+    }
+
+    pub(crate) fn revoke<'a>(
+        &'a self,
+        token: &'a str,
+        hint: Option<TokenTypeHint>,
+    ) -> Call<'a, ()> {
+        Call::new(self, move |client, request_id| {
+            Box::pin(async move {
+                let url = client.url(client.inner.api_version.revoke_path());
+                let version = client.inner.api_version;
+                let result = client
+                    .authorized(
+                        &TokenSource::Client,
+                        Operation::Revoke,
+                        request_id,
+                        &[token],
+                        |bearer, id| wire::revoke_request(version, &url, bearer, token, hint, id),
+                        wire::decode_empty,
+                    )
+                    .await?;
+                client.forget(token, hint);
+                Ok(result)
+            })
+        })
+    }
+
+    /// Drops a revoked token (and, where finAPI revokes them too, its grant's tokens) from
+    /// the caches.
+    fn forget(&self, token: &str, hint: Option<TokenTypeHint>) {
+        self.inner.client_token.invalidate(&AccessToken::new(token));
+        let sessions = self
+            .inner
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        for state in sessions.values().filter_map(Weak::upgrade) {
+            if state.cache.holds(token) {
+                match hint {
+                    Some(TokenTypeHint::AccessToken) => {
+                        state.cache.invalidate(&AccessToken::new(token));
+                    }
+                    _ => state.forget_grant(),
+                }
+            }
+        }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
         self.inner.base_url.join(path)
     }
 
-    async fn grant(
+    /// A usable token from `source`.
+    pub(crate) async fn source_token(&self, source: &TokenSource) -> Result<AccessToken, Error> {
+        let now = self.inner.clock.now();
+        match source {
+            TokenSource::Client => {
+                let client = self.clone();
+                let cached = self
+                    .inner
+                    .client_token
+                    .get(now, move || {
+                        async move {
+                            let response = client
+                                .grant(&Grant::ClientCredentials, RequestId::generate())
+                                .await?;
+                            Ok(CachedToken::new(
+                                &response,
+                                &client.inner.policy,
+                                client.inner.clock.now(),
+                            ))
+                        }
+                        .instrument(tracing::info_span!(
+                            "finapi_access.token_refresh",
+                            grant = "client_credentials"
+                        ))
+                        .boxed()
+                    })
+                    .await?;
+                Ok(cached.token)
+            }
+            TokenSource::User(state) => state.token(self, now).await,
+        }
+    }
+
+    fn invalidate(&self, source: &TokenSource, token: &AccessToken) {
+        match source {
+            TokenSource::Client => self.inner.client_token.invalidate(token),
+            TokenSource::User(state) => state.cache.invalidate(token),
+        };
+    }
+
+    /// Sends a call authorised with a token from `source`. A 401 with a token the cache
+    /// believed valid (revoked, or expired early) drops it, fetches a new one and sends the
+    /// call once more; a second 401 is returned.
+    pub(crate) async fn authorized<T>(
+        &self,
+        source: &TokenSource,
+        operation: Operation,
+        request_id: RequestId,
+        secrets: &[&str],
+        build: impl Fn(&AccessToken, &RequestId) -> Result<http::Request<Bytes>, Error>,
+        decode: Decoder<T>,
+    ) -> CallResult<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let token = self.source_token(source).await?;
+            let request = build(&token, &request_id)?;
+            let all_secrets = Secrets::new(secrets.iter().copied().chain([token.expose_secret()]));
+            let result = self
+                .send_and_decode(operation, request, request_id.clone(), &all_secrets, decode)
+                .await;
+            match result {
+                Err(e) if attempt == 1 && e.status() == Some(StatusCode::UNAUTHORIZED) => {
+                    tracing::debug!(
+                        operation = operation.as_str(),
+                        "401 with a cached token: fetching a new one"
+                    );
+                    self.invalidate(source, &token);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    pub(crate) async fn grant(
         &self,
         grant: &Grant<'_>,
         request_id: RequestId,
@@ -237,8 +472,16 @@ impl AccessClient {
             Grant::Password { password, .. } => secrets.push(password.expose_secret()),
             Grant::RefreshToken(token) => secrets.push(token.expose_secret()),
         }
+        self.inner.token_requests.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(grant = grant.name(), request_id = %request_id, "token request");
         let response: ApiResponse<TokenResponse> = self
-            .send_and_decode(operation, request, request_id, &Secrets::new(secrets))
+            .send_and_decode(
+                operation,
+                request,
+                request_id,
+                &Secrets::new(secrets),
+                wire::decode::<TokenResponse>,
+            )
             .await?;
         if let TokenType::Other(other) = &response.token_type {
             return Err(Error::invalid_input(
@@ -252,38 +495,19 @@ impl AccessClient {
         Ok(response)
     }
 
-    async fn send_and_decode<T: serde::de::DeserializeOwned>(
+    async fn send_and_decode<T>(
         &self,
         operation: Operation,
-        request: http::Request<bytes::Bytes>,
+        request: http::Request<Bytes>,
         request_id: RequestId,
         secrets: &Secrets<'_>,
-    ) -> Result<ApiResponse<T>, Error> {
+        decode: Decoder<T>,
+    ) -> CallResult<T> {
         let response = match self.inner.transport.send(request).await {
             Ok(response) => response,
             Err(e) => return Err(wire::transport_failure(operation, request_id, e)),
         };
-        wire::decode(operation, &response, request_id, secrets)
-    }
-
-    async fn store_client_token(&self, response: &TokenResponse) {
-        let mut cache = self.inner.client_token.lock().await;
-        *cache = Some(CachedToken::new(response, Instant::now()));
-    }
-
-    /// The cached client token, fetched once (other callers wait) when there is none.
-    async fn cached_client_token(&self) -> Result<AccessToken, Error> {
-        let mut cache = self.inner.client_token.lock().await;
-        if let Some(cached) = cache.as_ref().filter(|c| c.is_usable(Instant::now())) {
-            return Ok(cached.token.clone());
-        }
-        let response = self
-            .grant(&Grant::ClientCredentials, RequestId::generate())
-            .await?;
-        let cached = CachedToken::new(&response, Instant::now());
-        let token = cached.token.clone();
-        *cache = Some(cached);
-        Ok(token)
+        decode(operation, &response, request_id, secrets)
     }
 }
 
@@ -307,11 +531,9 @@ pub struct Call<'a, T> {
 }
 
 impl<'a, T> Call<'a, T> {
-    fn new(
+    pub(crate) fn new(
         client: &'a AccessClient,
-        run: impl FnOnce(&'a AccessClient, RequestId) -> BoxFuture<'a, Result<ApiResponse<T>, Error>>
-        + Send
-        + 'a,
+        run: impl FnOnce(&'a AccessClient, RequestId) -> BoxFuture<'a, CallResult<T>> + Send + 'a,
     ) -> Self {
         Self {
             client,
@@ -337,115 +559,11 @@ impl<T> std::fmt::Debug for Call<'_, T> {
 }
 
 impl<'a, T: 'a> IntoFuture for Call<'a, T> {
-    type Output = Result<ApiResponse<T>, Error>;
+    type Output = CallResult<T>;
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
         let request_id = self.request_id.unwrap_or_else(RequestId::generate);
         (self.run)(self.client, request_id)
-    }
-}
-
-/// Builds an [`AccessClient`].
-#[derive(Default)]
-pub struct AccessClientBuilder {
-    base_url: Option<Result<BaseUrl, ValidationError>>,
-    api_version: ApiVersion,
-    credentials: Option<(String, ClientSecret)>,
-    transport: Option<Arc<dyn Transport>>,
-}
-
-impl std::fmt::Debug for AccessClientBuilder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccessClientBuilder")
-            .field("base_url", &self.base_url)
-            .field("api_version", &self.api_version)
-            .field("credentials", &self.credentials)
-            .field("transport", &self.transport)
-            .finish()
-    }
-}
-
-impl AccessClientBuilder {
-    /// The environment (default: [`Environment::Sandbox`]).
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.base_url = Some(Ok(match environment {
-            Environment::Custom(url) => url,
-            named => named.base_url(),
-        }));
-        self
-    }
-
-    /// A custom base URL, checked by [`build`](Self::build): `https://`, or `http://` on a
-    /// loopback host only.
-    pub fn base_url(mut self, url: &str) -> Self {
-        self.base_url = Some(BaseUrl::parse(url));
-        self
-    }
-
-    /// The API version (default: [`ApiVersion::V2`]).
-    pub fn api_version(mut self, version: ApiVersion) -> Self {
-        self.api_version = version;
-        self
-    }
-
-    /// The client credentials (required).
-    pub fn credentials(
-        mut self,
-        client_id: impl Into<String>,
-        client_secret: ClientSecret,
-    ) -> Self {
-        self.credentials = Some((client_id.into(), client_secret));
-        self
-    }
-
-    /// The transport (required), for example `finapi_access_reqwest::ReqwestTransport`.
-    pub fn transport(mut self, transport: impl Transport + 'static) -> Self {
-        self.transport = Some(Arc::new(transport));
-        self
-    }
-
-    /// A transport that is already shared.
-    pub fn shared_transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
-        self
-    }
-
-    /// Checks the settings and builds the client.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidInput`] naming the field when the base URL is refused, the credentials
-    /// are missing or empty, or no transport was given.
-    pub fn build(self) -> Result<AccessClient, Error> {
-        let invalid = |field, rule: &str| {
-            Error::invalid_input(Operation::BuildClient, ValidationError::new(field, rule))
-        };
-        let base_url = match self.base_url {
-            None => Environment::Sandbox.base_url(),
-            Some(result) => result.map_err(|e| Error::invalid_input(Operation::BuildClient, e))?,
-        };
-        let (client_id, client_secret) = self
-            .credentials
-            .ok_or_else(|| invalid("client_id", "is required (call .credentials(id, secret))"))?;
-        if client_id.is_empty() {
-            return Err(invalid("client_id", "must not be empty"));
-        }
-        if client_secret.expose_secret().is_empty() {
-            return Err(invalid("client_secret", "must not be empty"));
-        }
-        let transport = self
-            .transport
-            .ok_or_else(|| invalid("transport", "is required (call .transport(t))"))?;
-        Ok(AccessClient {
-            inner: Arc::new(Inner {
-                base_url,
-                api_version: self.api_version,
-                client_id,
-                client_secret,
-                transport,
-                client_token: async_lock::Mutex::new(None),
-            }),
-        })
     }
 }

@@ -1,6 +1,8 @@
 //! The one error type of the SDK.
 
 use finapi_access_types::{ErrorCode, ErrorMessage, OAuthError, ValidationError};
+use std::sync::Arc;
+
 use http::StatusCode;
 
 use crate::request_id::RequestId;
@@ -22,6 +24,8 @@ pub enum Operation {
     CreateUser,
     /// `GET /users`.
     GetUser,
+    /// Token revocation.
+    Revoke,
 }
 
 impl Operation {
@@ -34,6 +38,7 @@ impl Operation {
             Self::RefreshToken => "refresh token",
             Self::CreateUser => "create user",
             Self::GetUser => "get user",
+            Self::Revoke => "revoke token",
         }
     }
 }
@@ -51,25 +56,25 @@ impl std::fmt::Display for Operation {
 /// through [`source()`](std::error::Error::source). No variant holds a request or response
 /// body that may contain credentials or tokens: body snippets and server messages are scrubbed
 /// of every secret the request carried.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// finAPI answered with its `ErrorMessage` body (every error status but 401).
     #[error(transparent)]
-    Api(Box<ApiError>),
+    Api(Arc<ApiError>),
     /// finAPI answered with the OAuth-style `{error, error_description}` body (401).
     #[error(transparent)]
-    OAuth(Box<OAuthErrorResponse>),
+    OAuth(Arc<OAuthErrorResponse>),
     /// The response could not be decoded (for example an HTML page from a proxy, an empty
     /// body, or a success body missing a field).
     #[error(transparent)]
-    UnexpectedResponse(Box<UnexpectedResponse>),
+    UnexpectedResponse(Arc<UnexpectedResponse>),
     /// No complete response arrived (connect failure, timeout, I/O, body too large).
     #[error(transparent)]
-    Transport(Box<TransportFailure>),
+    Transport(Arc<TransportFailure>),
     /// The input was refused before anything was sent.
     #[error(transparent)]
-    InvalidInput(Box<InvalidInput>),
+    InvalidInput(Arc<InvalidInput>),
 }
 
 impl Error {
@@ -131,7 +136,7 @@ impl Error {
     }
 
     pub(crate) fn invalid_input(operation: Operation, error: ValidationError) -> Self {
-        Self::InvalidInput(Box::new(InvalidInput { operation, error }))
+        Self::InvalidInput(Arc::new(InvalidInput { operation, error }))
     }
 }
 

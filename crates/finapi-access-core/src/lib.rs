@@ -38,16 +38,21 @@
 
 #![forbid(unsafe_code)]
 
+mod builder;
+mod cache;
 mod client;
 mod environment;
 mod error;
 mod redact;
 mod request_id;
 mod response;
+mod session;
 mod transport;
 mod wire;
 
-pub use client::{AccessClient, AccessClientBuilder, Call};
+pub use builder::AccessClientBuilder;
+pub use cache::{CachePolicy, Clock, ManualClock, SystemClock};
+pub use client::{AccessClient, Call};
 pub use environment::{ApiVersion, BaseUrl, Environment};
 pub use error::{
     ApiError, Error, InvalidInput, OAuthErrorResponse, Operation, TransportFailure,
@@ -55,6 +60,7 @@ pub use error::{
 };
 pub use request_id::{REQUEST_ID_HEADER, RequestId};
 pub use response::ApiResponse;
+pub use session::UserSession;
 pub use transport::{Transport, TransportError, TransportErrorKind};
 
 /// The types crate, re-exported so that users of core need one dependency.

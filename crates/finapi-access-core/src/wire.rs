@@ -1,6 +1,8 @@
 //! Pure functions: finAPI requests as `http::Request<Bytes>`, and `http::Response<Bytes>` as
 //! typed results or typed errors. No I/O here, so all of it is testable without a network.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use finapi_access_types::{
     AccessToken, ClientSecret, ErrorMessage, OAuthError, Password, RefreshToken, UserCreateParams,
@@ -10,6 +12,7 @@ use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method};
 use serde::de::DeserializeOwned;
 
+use crate::environment::ApiVersion;
 use crate::error::{
     ApiError, Error, OAuthErrorResponse, Operation, TransportFailure, UnexpectedResponse,
 };
@@ -32,7 +35,32 @@ pub(crate) enum Grant<'a> {
     RefreshToken(&'a RefreshToken),
 }
 
+/// Which kind of token a revocation names (`token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenTypeHint {
+    AccessToken,
+    RefreshToken,
+}
+
+impl TokenTypeHint {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::AccessToken => "access_token",
+            Self::RefreshToken => "refresh_token",
+        }
+    }
+}
+
 impl Grant<'_> {
+    /// The `grant_type` value.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Self::ClientCredentials => "client_credentials",
+            Self::Password { .. } => "password",
+            Self::RefreshToken(_) => "refresh_token",
+        }
+    }
+
     pub(crate) fn operation(&self) -> Operation {
         match self {
             Self::ClientCredentials => Operation::ClientToken,
@@ -73,17 +101,7 @@ pub(crate) fn token_request(
     request_id: &RequestId,
 ) -> Result<http::Request<Bytes>, Error> {
     let mut form = form_urlencoded::Serializer::new(String::new());
-    match grant {
-        Grant::ClientCredentials => {
-            form.append_pair("grant_type", "client_credentials");
-        }
-        Grant::Password { .. } => {
-            form.append_pair("grant_type", "password");
-        }
-        Grant::RefreshToken(_) => {
-            form.append_pair("grant_type", "refresh_token");
-        }
-    }
+    form.append_pair("grant_type", grant.name());
     form.append_pair("client_id", client_id);
     form.append_pair("client_secret", client_secret.expose_secret());
     match grant {
@@ -133,6 +151,38 @@ pub(crate) fn create_user_request(
     finish(operation, builder, body)
 }
 
+/// Revocation with the client token: v1 sends `token` and `token_type_hint` as query
+/// parameters (as finAPI's v1 spec says), v2 as a form body.
+pub(crate) fn revoke_request(
+    version: ApiVersion,
+    url: &str,
+    client_token: &AccessToken,
+    token: &str,
+    hint: Option<TokenTypeHint>,
+    request_id: &RequestId,
+) -> Result<http::Request<Bytes>, Error> {
+    let operation = Operation::Revoke;
+    let mut params = form_urlencoded::Serializer::new(String::new());
+    params.append_pair("token", token);
+    if let Some(hint) = hint {
+        params.append_pair("token_type_hint", hint.as_str());
+    }
+    let params = params.finish();
+    match version {
+        ApiVersion::V1 => {
+            let builder = base_request(Method::POST, &format!("{url}?{params}"), request_id)
+                .header(AUTHORIZATION, bearer(operation, client_token)?);
+            finish(operation, builder, Bytes::new())
+        }
+        ApiVersion::V2 => {
+            let builder = base_request(Method::POST, url, request_id)
+                .header(AUTHORIZATION, bearer(operation, client_token)?)
+                .header(CONTENT_TYPE, FORM_CONTENT_TYPE);
+            finish(operation, builder, params)
+        }
+    }
+}
+
 /// `GET <users path>` with the user's token.
 pub(crate) fn get_user_request(
     url: &str,
@@ -169,7 +219,7 @@ fn unexpected(
     reason: String,
     secrets: &Secrets<'_>,
 ) -> Error {
-    Error::UnexpectedResponse(Box::new(UnexpectedResponse {
+    Error::UnexpectedResponse(Arc::new(UnexpectedResponse {
         operation,
         status: response.status(),
         request_id,
@@ -204,6 +254,21 @@ pub(crate) fn decode<T: DeserializeOwned>(
     }
 }
 
+/// Accepts any success, whatever its body (finAPI answers some calls with an empty 200).
+pub(crate) fn decode_empty(
+    operation: Operation,
+    response: &http::Response<Bytes>,
+    sent: RequestId,
+    secrets: &Secrets<'_>,
+) -> Result<ApiResponse<()>, Error> {
+    let request_id = answered_request_id(response, sent);
+    if response.status().is_success() {
+        Ok(ApiResponse::new((), response.status(), request_id))
+    } else {
+        Err(decode_error(operation, response, request_id, secrets))
+    }
+}
+
 /// Turns an error response into [`Error::Api`], [`Error::OAuth`] or
 /// [`Error::UnexpectedResponse`], trying finAPI's shapes in that order.
 fn decode_error(
@@ -227,7 +292,7 @@ fn decode_error(
         for detail in &mut message.errors {
             detail.message = detail.message.as_deref().map(|m| secrets.scrub(m));
         }
-        return Error::Api(Box::new(ApiError {
+        return Error::Api(Arc::new(ApiError {
             operation,
             status,
             request_id,
@@ -237,7 +302,7 @@ fn decode_error(
     if let Ok(mut oauth) = serde_json::from_slice::<OAuthError>(body) {
         oauth.error = secrets.scrub(&oauth.error);
         oauth.error_description = oauth.error_description.as_deref().map(|d| secrets.scrub(d));
-        return Error::OAuth(Box::new(OAuthErrorResponse {
+        return Error::OAuth(Arc::new(OAuthErrorResponse {
             operation,
             status,
             request_id,
@@ -257,7 +322,7 @@ pub(crate) fn transport_failure(
     request_id: RequestId,
     source: TransportError,
 ) -> Error {
-    Error::Transport(Box::new(TransportFailure {
+    Error::Transport(Arc::new(TransportFailure {
         operation,
         request_id,
         source,

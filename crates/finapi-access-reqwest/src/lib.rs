@@ -141,7 +141,8 @@ fn classify(error: reqwest::Error) -> TransportError {
     } else {
         TransportErrorKind::Other
     };
-    TransportError::new(kind, error)
+    // The URL may carry a token in its query (v1 revocation): keep it out of the message.
+    TransportError::new(kind, error.without_url())
 }
 
 fn too_large(limit: usize) -> TransportError {
