@@ -37,13 +37,22 @@ impl EmulatorSetup {
 
     /// A client with these credentials on `version`.
     pub fn client_with(&self, version: ApiVersion, id: &str, secret: &str) -> AccessClient {
+        self.builder(version)
+            .credentials(id, ClientSecret::new(secret))
+            .build()
+            .unwrap()
+    }
+
+    /// A builder for the default client on `version`, to add a clock or a cache policy.
+    pub fn builder(&self, version: ApiVersion) -> finapi_access_core::AccessClientBuilder {
         AccessClient::builder()
             .base_url(self.emulator.base_url())
             .api_version(version)
-            .credentials(id, ClientSecret::new(secret))
+            .credentials(
+                self.emulator.client_id(),
+                ClientSecret::new(self.emulator.client_secret()),
+            )
             .shared_transport(self.transport.clone())
-            .build()
-            .unwrap()
     }
 
     /// Sends a hand-made request (for what the SDK refuses to send) and returns status,

@@ -3,7 +3,8 @@
 //! declared schema (OpenAPI `nullable` translated to JSON Schema, objects closed against
 //! unknown fields), and an operation that declares no body must send none.
 
-use std::sync::{Arc, LazyLock};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use bytes::Bytes;
 use finapi_access_core::{Transport, TransportError};
@@ -59,6 +60,24 @@ fn spec_path(path: &str) -> String {
     }
 }
 
+static VALIDATORS: LazyLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> =
+    LazyLock::new(Mutex::default);
+
+/// The compiled validator for one response schema (compiled once per test binary).
+fn validator(key: &str, schema: &Value) -> Result<Arc<jsonschema::Validator>, String> {
+    let mut cache = VALIDATORS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(validator) = cache.get(key) {
+        return Ok(validator.clone());
+    }
+    let document = json!({"components": SPEC["components"].clone(), "allOf": [schema.clone()]});
+    let validator = Arc::new(
+        jsonschema::validator_for(&document)
+            .map_err(|e| format!("schema for {key} does not compile: {e}"))?,
+    );
+    cache.insert(key.to_owned(), validator.clone());
+    Ok(validator)
+}
+
 /// Checks one response; `Err` says what does not conform.
 pub fn check(method: &str, path: &str, status: u16, body: &[u8]) -> Result<(), String> {
     let operation = &SPEC["paths"][spec_path(path)][method.to_ascii_lowercase()];
@@ -88,9 +107,7 @@ pub fn check(method: &str, path: &str, status: u16, body: &[u8]) -> Result<(), S
     }
     let instance: Value = serde_json::from_slice(body)
         .map_err(|e| format!("{method} {path} {status}: body is not JSON: {e}"))?;
-    let document = json!({"components": SPEC["components"].clone(), "allOf": [schema.clone()]});
-    let validator = jsonschema::validator_for(&document)
-        .map_err(|e| format!("schema for {method} {path} {status} does not compile: {e}"))?;
+    let validator = validator(&format!("{method} {path} {status}"), schema)?;
     let errors: Vec<String> = validator
         .iter_errors(&instance)
         .map(|e| format!("{} at {}", e, e.instance_path()))
