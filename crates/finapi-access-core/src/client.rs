@@ -1,7 +1,6 @@
 //! [`AccessClient`]: the grants and calls of finAPI Access over any [`Transport`].
 
 use std::collections::HashMap;
-use std::future::IntoFuture;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
@@ -11,12 +10,12 @@ use finapi_access_types::{
     UserCreateParams, UserId, ValidationError,
 };
 use futures_util::FutureExt;
-use futures_util::future::BoxFuture;
-use http::StatusCode;
+use http::{Method, StatusCode};
 use tracing::Instrument;
 
 use crate::builder::AccessClientBuilder;
 use crate::cache::{CachePolicy, CachedToken, Clock, TokenCache};
+use crate::call::{Call, CallOptions};
 use crate::environment::{ApiVersion, BaseUrl};
 use crate::error::{Error, Operation};
 use crate::redact::Secrets;
@@ -27,9 +26,8 @@ use crate::transport::Transport;
 use crate::wire::{self, Grant, TokenTypeHint};
 
 pub(crate) type CallResult<T> = Result<ApiResponse<T>, Error>;
-type RunCall<'a, T> =
-    Box<dyn FnOnce(&'a AccessClient, RequestId) -> BoxFuture<'a, CallResult<T>> + Send + 'a>;
-type Decoder<T> = fn(Operation, &http::Response<Bytes>, RequestId, &Secrets<'_>) -> CallResult<T>;
+pub(crate) type Decoder<T> =
+    fn(Operation, &http::Response<Bytes>, RequestId, &Secrets<'_>) -> CallResult<T>;
 
 /// A finAPI Access client: environment, API version, client credentials and a transport.
 ///
@@ -159,9 +157,9 @@ impl AccessClient {
     /// Always sends a token request (use [`cached_client_token`](Self::cached_client_token)
     /// to reuse one) and stores the answer in the client-token cache.
     pub fn client_token(&self) -> Call<'_, TokenResponse> {
-        Call::new(self, |client, request_id| {
+        Call::new(self, |client, opts| {
             Box::pin(async move {
-                let response = client.grant(&Grant::ClientCredentials, request_id).await?;
+                let response = client.grant(&Grant::ClientCredentials, &opts).await?;
                 let now = client.inner.clock.now();
                 client.inner.client_token.store(CachedToken::new(
                     &response,
@@ -189,7 +187,7 @@ impl AccessClient {
     /// The answer holds the user's password in plain text: the one chance to learn a
     /// password finAPI generated.
     pub fn create_user(&self, params: UserCreateParams) -> Call<'_, User> {
-        Call::new(self, move |client, request_id| {
+        Call::new(self, move |client, opts| {
             Box::pin(async move {
                 let url = client.url(client.inner.api_version.users_path());
                 let password = params.password.as_ref().map(Password::expose_secret);
@@ -197,9 +195,19 @@ impl AccessClient {
                     .authorized(
                         &TokenSource::Client,
                         Operation::CreateUser,
-                        request_id,
+                        &opts,
                         password.as_slice(),
-                        |token, id| wire::create_user_request(&url, token, &params, id),
+                        |token, id| {
+                            let body = wire::json_body(Operation::CreateUser, &params)?;
+                            wire::bearer_request(
+                                Operation::CreateUser,
+                                Method::POST,
+                                &url,
+                                token,
+                                Some(body),
+                                id,
+                            )
+                        },
                         wire::decode::<User>,
                     )
                     .await
@@ -215,7 +223,7 @@ impl AccessClient {
         user_id: &'a UserId,
         password: &'a Password,
     ) -> Call<'a, TokenResponse> {
-        Call::new(self, move |client, request_id| {
+        Call::new(self, move |client, opts| {
             Box::pin(async move {
                 client
                     .grant(
@@ -223,7 +231,7 @@ impl AccessClient {
                             username: user_id,
                             password,
                         },
-                        request_id,
+                        &opts,
                     )
                     .await
             })
@@ -236,10 +244,10 @@ impl AccessClient {
         &'a self,
         refresh_token: &'a RefreshToken,
     ) -> Call<'a, TokenResponse> {
-        Call::new(self, move |client, request_id| {
+        Call::new(self, move |client, opts| {
             Box::pin(async move {
                 client
-                    .grant(&Grant::RefreshToken(refresh_token), request_id)
+                    .grant(&Grant::RefreshToken(refresh_token), &opts)
                     .await
             })
         })
@@ -248,19 +256,21 @@ impl AccessClient {
     /// The user a user token belongs to (`GET /users`); finAPI returns the password as
     /// `XXXXX`. [`UserSession::get_user`] does the same with a cached token.
     pub fn get_authorized_user<'a>(&'a self, user_token: &'a AccessToken) -> Call<'a, User> {
-        Call::new(self, move |client, request_id| {
+        Call::new(self, move |client, opts| {
             Box::pin(async move {
                 let url = client.url(client.inner.api_version.users_path());
-                let request = wire::get_user_request(&url, user_token, &request_id)?;
+                let operation = Operation::GetUser;
+                let request = wire::bearer_request(
+                    operation,
+                    Method::GET,
+                    &url,
+                    user_token,
+                    None,
+                    &opts.request_id,
+                )?;
                 let secrets = Secrets::new([user_token.expose_secret()]);
                 client
-                    .send_and_decode(
-                        Operation::GetUser,
-                        request,
-                        request_id,
-                        &secrets,
-                        wire::decode::<User>,
-                    )
+                    .send_and_decode(operation, request, &opts, &secrets, wire::decode::<User>)
                     .await
             })
         })
@@ -333,7 +343,7 @@ impl AccessClient {
         token: &'a str,
         hint: Option<TokenTypeHint>,
     ) -> Call<'a, ()> {
-        Call::new(self, move |client, request_id| {
+        Call::new(self, move |client, opts| {
             Box::pin(async move {
                 let url = client.url(client.inner.api_version.revoke_path());
                 let version = client.inner.api_version;
@@ -341,7 +351,7 @@ impl AccessClient {
                     .authorized(
                         &TokenSource::Client,
                         Operation::Revoke,
-                        request_id,
+                        &opts,
                         &[token],
                         |bearer, id| wire::revoke_request(version, &url, bearer, token, hint, id),
                         wire::decode_empty,
@@ -374,6 +384,21 @@ impl AccessClient {
         }
     }
 
+    /// After a password change finAPI has revoked the user's tokens: the session forgets them
+    /// and takes the new password.
+    pub(crate) fn password_changed(&self, user_id: &UserId, password: Password) {
+        let key = user_id.as_str().to_ascii_lowercase();
+        let sessions = self
+            .inner
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(state) = sessions.get(&key).and_then(Weak::upgrade) {
+            state.forget_grant();
+            state.update(Some(password), None);
+        }
+    }
+
     pub(crate) fn url(&self, path: &str) -> String {
         self.inner.base_url.join(path)
     }
@@ -390,7 +415,7 @@ impl AccessClient {
                     .get(now, move || {
                         async move {
                             let response = client
-                                .grant(&Grant::ClientCredentials, RequestId::generate())
+                                .grant(&Grant::ClientCredentials, &CallOptions::fresh())
                                 .await?;
                             Ok(CachedToken::new(
                                 &response,
@@ -425,7 +450,7 @@ impl AccessClient {
         &self,
         source: &TokenSource,
         operation: Operation,
-        request_id: RequestId,
+        opts: &CallOptions,
         secrets: &[&str],
         build: impl Fn(&AccessToken, &RequestId) -> Result<http::Request<Bytes>, Error>,
         decode: Decoder<T>,
@@ -434,10 +459,10 @@ impl AccessClient {
         loop {
             attempt += 1;
             let token = self.source_token(source).await?;
-            let request = build(&token, &request_id)?;
+            let request = build(&token, &opts.request_id)?;
             let all_secrets = Secrets::new(secrets.iter().copied().chain([token.expose_secret()]));
             let result = self
-                .send_and_decode(operation, request, request_id.clone(), &all_secrets, decode)
+                .send_and_decode(operation, request, opts, &all_secrets, decode)
                 .await;
             match result {
                 Err(e) if attempt == 1 && e.status() == Some(StatusCode::UNAUTHORIZED) => {
@@ -455,7 +480,7 @@ impl AccessClient {
     pub(crate) async fn grant(
         &self,
         grant: &Grant<'_>,
-        request_id: RequestId,
+        opts: &CallOptions,
     ) -> Result<ApiResponse<TokenResponse>, Error> {
         let operation = grant.operation();
         let url = self.url(self.inner.api_version.token_path());
@@ -464,7 +489,7 @@ impl AccessClient {
             &self.inner.client_id,
             &self.inner.client_secret,
             grant,
-            &request_id,
+            &opts.request_id,
         )?;
         let mut secrets = vec![self.inner.client_secret.expose_secret()];
         match grant {
@@ -473,12 +498,12 @@ impl AccessClient {
             Grant::RefreshToken(token) => secrets.push(token.expose_secret()),
         }
         self.inner.token_requests.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!(grant = grant.name(), request_id = %request_id, "token request");
+        tracing::debug!(grant = grant.name(), request_id = %opts.request_id, "token request");
         let response: ApiResponse<TokenResponse> = self
             .send_and_decode(
                 operation,
                 request,
-                request_id,
+                opts,
                 &Secrets::new(secrets),
                 wire::decode::<TokenResponse>,
             )
@@ -495,75 +520,20 @@ impl AccessClient {
         Ok(response)
     }
 
-    async fn send_and_decode<T>(
+    pub(crate) async fn send_and_decode<T>(
         &self,
         operation: Operation,
-        request: http::Request<Bytes>,
-        request_id: RequestId,
+        mut request: http::Request<Bytes>,
+        opts: &CallOptions,
         secrets: &Secrets<'_>,
         decode: Decoder<T>,
     ) -> CallResult<T> {
+        opts.apply(operation, &mut request)?;
+        let request_id = opts.request_id.clone();
         let response = match self.inner.transport.send(request).await {
             Ok(response) => response,
             Err(e) => return Err(wire::transport_failure(operation, request_id, e)),
         };
         decode(operation, &response, request_id, secrets)
-    }
-}
-
-/// A pending call: set per-call options, then `.await` it.
-///
-/// ```no_run
-/// # async fn run(client: finapi_access_core::AccessClient) -> Result<(), Box<dyn std::error::Error>> {
-/// use finapi_access_core::RequestId;
-/// let token = client
-///     .client_token()
-///     .request_id(RequestId::new("onboarding-42")?)
-///     .await?;
-/// assert_eq!(token.request_id().as_str(), "onboarding-42");
-/// # Ok(()) }
-/// ```
-#[must_use = "a call does nothing until it is awaited"]
-pub struct Call<'a, T> {
-    client: &'a AccessClient,
-    request_id: Option<RequestId>,
-    run: RunCall<'a, T>,
-}
-
-impl<'a, T> Call<'a, T> {
-    pub(crate) fn new(
-        client: &'a AccessClient,
-        run: impl FnOnce(&'a AccessClient, RequestId) -> BoxFuture<'a, CallResult<T>> + Send + 'a,
-    ) -> Self {
-        Self {
-            client,
-            request_id: None,
-            run: Box::new(run),
-        }
-    }
-
-    /// Sends this `X-Request-Id` instead of a generated one.
-    pub fn request_id(mut self, request_id: RequestId) -> Self {
-        self.request_id = Some(request_id);
-        self
-    }
-}
-
-impl<T> std::fmt::Debug for Call<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Call")
-            .field("client", self.client)
-            .field("request_id", &self.request_id)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<'a, T: 'a> IntoFuture for Call<'a, T> {
-    type Output = CallResult<T>;
-    type IntoFuture = BoxFuture<'a, Self::Output>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        let request_id = self.request_id.unwrap_or_else(RequestId::generate);
-        (self.run)(self.client, request_id)
     }
 }

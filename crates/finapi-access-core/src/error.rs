@@ -26,6 +26,24 @@ pub enum Operation {
     GetUser,
     /// Token revocation.
     Revoke,
+    /// `PATCH /users`.
+    UpdateUser,
+    /// `DELETE /users`.
+    DeleteUser,
+    /// `DELETE /users/{userId}`.
+    DeleteUnverifiedUser,
+    /// `POST /users/verify/{userId}`.
+    VerifyUser,
+    /// `GET /users/verificationStatus`.
+    VerificationStatus,
+    /// `POST /users/requestPasswordChange`.
+    RequestPasswordChange,
+    /// `POST /users/executePasswordChange`.
+    ExecutePasswordChange,
+    /// `GET /mandatorAdmin/getUserList`.
+    ListUsers,
+    /// `POST /mandatorAdmin/deleteUsers`.
+    DeleteUsers,
 }
 
 impl Operation {
@@ -39,6 +57,15 @@ impl Operation {
             Self::CreateUser => "create user",
             Self::GetUser => "get user",
             Self::Revoke => "revoke token",
+            Self::UpdateUser => "update user",
+            Self::DeleteUser => "delete user",
+            Self::DeleteUnverifiedUser => "delete unverified user",
+            Self::VerifyUser => "verify user",
+            Self::VerificationStatus => "verification status",
+            Self::RequestPasswordChange => "request password change",
+            Self::ExecutePasswordChange => "execute password change",
+            Self::ListUsers => "list users",
+            Self::DeleteUsers => "delete users",
         }
     }
 }

@@ -40,6 +40,7 @@
 
 mod builder;
 mod cache;
+mod call;
 mod client;
 mod environment;
 mod error;
@@ -48,11 +49,13 @@ mod request_id;
 mod response;
 mod session;
 mod transport;
+mod users;
 mod wire;
 
 pub use builder::AccessClientBuilder;
 pub use cache::{CachePolicy, Clock, ManualClock, SystemClock};
-pub use client::{AccessClient, Call};
+pub use call::{Call, Language, PsuHeaders};
+pub use client::AccessClient;
 pub use environment::{ApiVersion, BaseUrl, Environment};
 pub use error::{
     ApiError, Error, InvalidInput, OAuthErrorResponse, Operation, TransportFailure,

@@ -3,15 +3,16 @@
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use finapi_access_types::{AccessToken, Password, RefreshToken, User, UserId};
+use finapi_access_types::{AccessToken, Password, RefreshToken, User, UserId, UserUpdateParams};
 use futures_util::FutureExt;
-use http::StatusCode;
+use http::{Method, StatusCode};
 use tracing::Instrument;
 
 use crate::cache::{CachedToken, TokenCache};
-use crate::client::{AccessClient, Call, TokenSource};
+use crate::call::{Call, CallOptions};
+use crate::client::{AccessClient, TokenSource};
 use crate::error::{Error, Operation};
-use crate::request_id::RequestId;
+use crate::users::Planned;
 use crate::wire::{self, Grant, TokenTypeHint};
 
 /// What sessions for one user share: the id, the password if held, the token cache.
@@ -103,7 +104,7 @@ impl SessionState {
     async fn fetch(&self, client: &AccessClient) -> Result<CachedToken, Error> {
         if let Some(refresh) = self.refresh_token() {
             match client
-                .grant(&Grant::RefreshToken(&refresh), RequestId::generate())
+                .grant(&Grant::RefreshToken(&refresh), &CallOptions::fresh())
                 .await
             {
                 Ok(response) => {
@@ -134,7 +135,7 @@ impl SessionState {
                     username: &self.user_id,
                     password: &password,
                 },
-                RequestId::generate(),
+                &CallOptions::fresh(),
             )
             .await?;
         Ok(CachedToken::new(
@@ -215,19 +216,71 @@ impl UserSession {
     /// The user (`GET /users`) with the session's token; the password comes back as `XXXXX`.
     pub fn get_user(&self) -> Call<'_, User> {
         let source = TokenSource::User(Arc::clone(&self.state));
-        Call::new(&self.client, move |client, request_id| {
+        Call::new(&self.client, move |client, opts| {
             Box::pin(async move {
                 let url = client.url(client.api_version().users_path());
                 client
                     .authorized(
                         &source,
                         Operation::GetUser,
-                        request_id,
+                        &opts,
                         &[],
-                        |token, id| wire::get_user_request(&url, token, id),
+                        |token, id| {
+                            wire::bearer_request(
+                                Operation::GetUser,
+                                Method::GET,
+                                &url,
+                                token,
+                                None,
+                                id,
+                            )
+                        },
                         wire::decode::<User>,
                     )
                     .await
+            })
+        })
+    }
+
+    /// Edits the user (`PATCH /users`): at least one field must be set (an empty edit is
+    /// refused before sending); `""` clears the email or phone.
+    pub fn update_user(&self, params: &UserUpdateParams) -> Call<'_, User> {
+        let url = self.client.url(self.client.api_version().users_path());
+        let plan = params
+            .validate()
+            .map_err(|e| Error::invalid_input(Operation::UpdateUser, e))
+            .and_then(|()| {
+                Planned::new(
+                    Operation::UpdateUser,
+                    Method::PATCH,
+                    url,
+                    wire::decode::<User>,
+                )
+                .json(&params)
+            });
+        self.client
+            .planned(TokenSource::User(Arc::clone(&self.state)), plan)
+    }
+
+    /// Deletes the user (`DELETE /users`) with all their data; the session forgets its
+    /// tokens. finAPI answers 423 while a bank connection is busy.
+    pub fn delete_user(&self) -> Call<'_, ()> {
+        let url = self.client.url(self.client.api_version().users_path());
+        let plan = Planned::new(
+            Operation::DeleteUser,
+            Method::DELETE,
+            url,
+            wire::decode_empty,
+        );
+        let call = self
+            .client
+            .planned(TokenSource::User(Arc::clone(&self.state)), Ok(plan));
+        let state = Arc::clone(&self.state);
+        Call::new(&self.client, move |_, opts| {
+            Box::pin(async move {
+                let result = call.with_options(opts).await?;
+                state.forget_grant();
+                Ok(result)
             })
         })
     }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use finapi_access_types::{
-    AccessToken, ClientSecret, ErrorMessage, OAuthError, Password, RefreshToken, UserCreateParams,
-    UserId, ValidationError,
+    AccessToken, ClientSecret, ErrorMessage, OAuthError, Password, RefreshToken, UserId,
+    ValidationError,
 };
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{HeaderValue, Method};
@@ -131,24 +131,60 @@ fn bearer(operation: Operation, token: &AccessToken) -> Result<HeaderValue, Erro
     Ok(value)
 }
 
-/// `POST <users path>` with the client token and the parameters as JSON.
-pub(crate) fn create_user_request(
+/// A call authorised with `token`, with a JSON body when one is given.
+pub(crate) fn bearer_request(
+    operation: Operation,
+    method: Method,
     url: &str,
-    client_token: &AccessToken,
-    params: &UserCreateParams,
+    token: &AccessToken,
+    json: Option<Vec<u8>>,
     request_id: &RequestId,
 ) -> Result<http::Request<Bytes>, Error> {
-    let operation = Operation::CreateUser;
-    let body = serde_json::to_vec(params).map_err(|_| {
+    let builder =
+        base_request(method, url, request_id).header(AUTHORIZATION, bearer(operation, token)?);
+    match json {
+        Some(body) => finish(
+            operation,
+            builder.header(CONTENT_TYPE, JSON_CONTENT_TYPE),
+            body,
+        ),
+        None => finish(operation, builder, Bytes::new()),
+    }
+}
+
+/// `value` as a JSON body.
+pub(crate) fn json_body(
+    operation: Operation,
+    value: &impl serde::Serialize,
+) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(value).map_err(|_| {
         Error::invalid_input(
             operation,
             ValidationError::new("body", "could not be encoded as JSON"),
         )
-    })?;
-    let builder = base_request(Method::POST, url, request_id)
-        .header(AUTHORIZATION, bearer(operation, client_token)?)
-        .header(CONTENT_TYPE, JSON_CONTENT_TYPE);
-    finish(operation, builder, body)
+    })
+}
+
+/// A path segment, percent-encoded (user ids are safe already; ids read from finAPI may not be).
+pub(crate) fn path_segment(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~+@".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// A query string from pairs.
+pub(crate) fn query(pairs: &[(&str, String)]) -> String {
+    let mut serializer = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs {
+        serializer.append_pair(name, value);
+    }
+    serializer.finish()
 }
 
 /// Revocation with the client token: v1 sends `token` and `token_type_hint` as query
@@ -181,18 +217,6 @@ pub(crate) fn revoke_request(
             finish(operation, builder, params)
         }
     }
-}
-
-/// `GET <users path>` with the user's token.
-pub(crate) fn get_user_request(
-    url: &str,
-    user_token: &AccessToken,
-    request_id: &RequestId,
-) -> Result<http::Request<Bytes>, Error> {
-    let operation = Operation::GetUser;
-    let builder = base_request(Method::GET, url, request_id)
-        .header(AUTHORIZATION, bearer(operation, user_token)?);
-    finish(operation, builder, Bytes::new())
 }
 
 /// The request id finAPI echoed, else the one sent.
@@ -332,7 +356,7 @@ pub(crate) fn transport_failure(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use finapi_access_types::{ErrorCode, TokenResponse};
+    use finapi_access_types::{ErrorCode, TokenResponse, UserCreateParams};
     use http::StatusCode;
 
     fn rid() -> RequestId {
@@ -395,10 +419,12 @@ mod tests {
     #[test]
     fn create_user_request_is_json_with_a_sensitive_bearer() {
         let params = UserCreateParams::new().id(UserId::new("u1").unwrap());
-        let request = create_user_request(
+        let request = bearer_request(
+            Operation::CreateUser,
+            Method::POST,
             "https://x.example/api/v2/users",
             &AccessToken::new("tok"),
-            &params,
+            Some(json_body(Operation::CreateUser, &params).unwrap()),
             &rid(),
         )
         .unwrap();
@@ -415,6 +441,12 @@ mod tests {
             .header(REQUEST_ID_HEADER, "echoed")
             .body(Bytes::from(body.to_owned()))
             .unwrap()
+    }
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(path_segment("a.b-c_d+e@f"), "a.b-c_d+e@f");
+        assert_eq!(path_segment("a/b c%"), "a%2Fb%20c%25");
     }
 
     #[test]

@@ -28,16 +28,26 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod error;
 pub mod secret;
 pub mod token;
 pub mod user;
 pub mod validated;
 
+pub use admin::{
+    DeletedUsers, MAX_PER_PAGE, MonthlyUserStats, Paging, SortDirection, UserIdentifiersParams,
+    UserInfo, UserInfoPage, UserListQuery,
+};
 pub use error::{
     ErrorCode, ErrorDetails, ErrorMessage, ErrorType, MultiStepAuthentication, OAuthError,
 };
-pub use secret::{AccessToken, ClientSecret, RefreshToken};
+pub use secret::{
+    AccessToken, ClientSecret, EncryptedPasswordChangeToken, PasswordChangeToken, RefreshToken,
+};
 pub use token::{ExpiresIn, TokenResponse, TokenType};
-pub use user::{User, UserCreateParams};
+pub use user::{
+    ExecutePasswordChangeParams, PasswordChangeRequest, RequestPasswordChangeParams, User,
+    UserCreateParams, UserUpdateParams, VerificationStatus,
+};
 pub use validated::{Email, Password, Phone, UserId, ValidationError};

@@ -69,6 +69,73 @@ secret_type!(
     RefreshToken
 );
 
+secret_type!(
+    /// A password change token as finAPI returns it: encrypted with the client's data
+    /// decryption key. Decrypt it (outside this SDK) into a [`PasswordChangeToken`].
+    EncryptedPasswordChangeToken
+);
+
+/// A decrypted password change token (finAPI: only `0-9 a-f -`, for example a UUID).
+#[derive(Clone)]
+pub struct PasswordChangeToken(String);
+
+impl PasswordChangeToken {
+    /// Checks finAPI's pattern (`[0-9a-f-]+`) and wraps the decrypted token.
+    ///
+    /// # Errors
+    ///
+    /// A [`crate::ValidationError`] for `passwordChangeToken` when the value is empty or holds
+    /// other characters (a sign it was not decrypted). The error never contains the value.
+    pub fn new(value: impl Into<String>) -> Result<Self, crate::ValidationError> {
+        let value = Self(value.into());
+        if value.0.is_empty()
+            || !value
+                .0
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c) || c == '-')
+        {
+            return Err(crate::ValidationError::new(
+                "passwordChangeToken",
+                "must be the decrypted token: only 0-9, a-f and - (decrypt it with your client's data decryption key)",
+            ));
+        }
+        Ok(value)
+    }
+
+    /// The token itself.
+    ///
+    /// # Security
+    ///
+    /// This is a secret: do not log it.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PasswordChangeToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordChangeToken([redacted])")
+    }
+}
+
+impl Drop for PasswordChangeToken {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl Serialize for PasswordChangeToken {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PasswordChangeToken {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Self::new(String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +165,20 @@ mod tests {
         let printed = format!("{token:?}");
         assert!(!printed.contains(SECRET), "{printed}");
         assert_eq!(printed, "RefreshToken([redacted])");
+    }
+
+    #[test]
+    fn password_change_tokens_are_redacted_and_checked() {
+        let encrypted = EncryptedPasswordChangeToken::new("ENC-abc123");
+        assert_eq!(
+            format!("{encrypted:?}"),
+            "EncryptedPasswordChangeToken([redacted])"
+        );
+        let token = PasswordChangeToken::new("0f1e2d3c-aaaa").unwrap();
+        assert_eq!(format!("{token:?}"), "PasswordChangeToken([redacted])");
+        let err = PasswordChangeToken::new("ENC-abc123").unwrap_err();
+        assert_eq!(err.field(), "passwordChangeToken");
+        assert!(!err.to_string().contains("ENC-abc123"));
     }
 
     #[test]

@@ -162,3 +162,157 @@ mod tests {
         assert!(!format!("{params:?}").contains("SECRET"));
     }
 }
+
+/// The body of *edit the authorised user* (finAPI model `UserUpdateParams`): at least one
+/// field must be set; `Some(Email::new("")?)` (or phone) clears the value, `None` leaves it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct UserUpdateParams {
+    /// The new email address (`""` clears it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Email>,
+    /// The new phone number (`""` clears it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Phone>,
+    /// Whether automatic updates are on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_auto_update_enabled: Option<bool>,
+}
+
+impl UserUpdateParams {
+    /// No change yet; set at least one field.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the email address (`""` clears it).
+    #[must_use]
+    pub fn email(mut self, email: Email) -> Self {
+        self.email = Some(email);
+        self
+    }
+
+    /// Sets the phone number (`""` clears it).
+    #[must_use]
+    pub fn phone(mut self, phone: Phone) -> Self {
+        self.phone = Some(phone);
+        self
+    }
+
+    /// Sets `isAutoUpdateEnabled`.
+    #[must_use]
+    pub fn auto_update(mut self, enabled: bool) -> Self {
+        self.is_auto_update_enabled = Some(enabled);
+        self
+    }
+
+    /// Checks finAPI's rule that at least one field is set.
+    ///
+    /// # Errors
+    ///
+    /// A [`crate::ValidationError`] for the field `body` when nothing would change.
+    pub fn validate(&self) -> Result<(), crate::ValidationError> {
+        if self.email.is_none() && self.phone.is_none() && self.is_auto_update_enabled.is_none() {
+            return Err(crate::ValidationError::new(
+                "body",
+                "set at least one of email, phone, isAutoUpdateEnabled",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether a user is verified (finAPI model `VerificationStatusResource`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct VerificationStatus {
+    /// The user id.
+    pub user_id: String,
+    /// Whether the user is verified.
+    pub is_user_verified: bool,
+}
+
+impl VerificationStatus {
+    /// A status value: for emulators and tests.
+    pub fn new(user_id: impl Into<String>, is_user_verified: bool) -> Self {
+        Self {
+            user_id: user_id.into(),
+            is_user_verified,
+        }
+    }
+}
+
+/// The answer of *request password change* (finAPI model `PasswordChangingResource`).
+///
+/// Both `user_email` and `password_change_token` are **encrypted** with your client's data
+/// decryption key: decrypt the token before passing it to *execute password change*.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PasswordChangeRequest {
+    /// The user id.
+    pub user_id: String,
+    /// The user's email address, encrypted (absent when the user has none).
+    pub user_email: Option<String>,
+    /// The password change token, encrypted.
+    pub password_change_token: EncryptedPasswordChangeToken,
+}
+
+impl PasswordChangeRequest {
+    /// A value: for emulators and tests.
+    pub fn new(
+        user_id: impl Into<String>,
+        user_email: Option<String>,
+        password_change_token: EncryptedPasswordChangeToken,
+    ) -> Self {
+        Self {
+            user_id: user_id.into(),
+            user_email,
+            password_change_token,
+        }
+    }
+}
+
+/// The body of *execute password change* (finAPI model `ExecutePasswordChangeParams`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ExecutePasswordChangeParams {
+    /// The user id.
+    pub user_id: UserId,
+    /// The new password.
+    pub password: Password,
+    /// The **decrypted** password change token.
+    pub password_change_token: PasswordChangeToken,
+}
+
+impl ExecutePasswordChangeParams {
+    /// The parameters; `token` is the decrypted password change token.
+    pub fn new(user_id: UserId, password: Password, token: PasswordChangeToken) -> Self {
+        Self {
+            user_id,
+            password,
+            password_change_token: token,
+        }
+    }
+}
+
+/// The body of *request password change* (finAPI model `RequestPasswordChangeParams`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct RequestPasswordChangeParams {
+    /// The user id.
+    pub user_id: UserId,
+}
+
+impl RequestPasswordChangeParams {
+    /// The parameters.
+    pub fn new(user_id: UserId) -> Self {
+        Self { user_id }
+    }
+}
+
+use crate::secret::{EncryptedPasswordChangeToken, PasswordChangeToken};
