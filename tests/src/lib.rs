@@ -20,6 +20,7 @@ pub mod emulator_cases;
 pub mod harness;
 pub mod lifecycle_cases;
 pub mod spec;
+pub mod users_cases;
 
 use std::sync::Arc;
 

@@ -51,13 +51,33 @@ fn translate(value: &mut Value) {
     }
 }
 
-/// The spec's path for a request path: v2 paths map to their v1 twins.
+/// The spec's path template for a request path: v2 paths map to their v1 twins, and
+/// `{param}` segments match any segment (literal segments win).
 fn spec_path(path: &str) -> String {
-    match path {
+    let v1 = match path {
         "/api/v2/oauth/token" => "/oauth/token".to_owned(),
         "/api/v2/oauth/revoke" => "/oauth/revoke".to_owned(),
         other => other.replacen("/api/v2/", "/api/v1/", 1),
+    };
+    let Some(paths) = SPEC["paths"].as_object() else {
+        return v1;
+    };
+    if paths.contains_key(&v1) {
+        return v1;
     }
+    let segments: Vec<&str> = v1.split('/').collect();
+    paths
+        .keys()
+        .find(|template| {
+            let parts: Vec<&str> = template.split('/').collect();
+            parts.len() == segments.len()
+                && parts
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}')))
+        })
+        .cloned()
+        .unwrap_or(v1)
 }
 
 static VALIDATORS: LazyLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> =
@@ -185,6 +205,8 @@ mod tests {
         );
         let user = br#"{"id":"u","password":"XXXXX","email":null,"phone":null,"isAutoUpdateEnabled":false}"#;
         check("GET", "/api/v2/users", 200, user).unwrap();
+        check("DELETE", "/api/v2/users/some-user", 200, b"").unwrap();
+        check("POST", "/api/v2/users/verify/some-user", 422, b"{}").unwrap_err();
         let no_phone = br#"{"id":"u","password":"XXXXX","email":null,"isAutoUpdateEnabled":false}"#;
         assert!(
             check("GET", "/api/v1/users", 200, no_phone).is_err(),

@@ -26,6 +26,7 @@
 // Handlers return finished error responses as `Err`; they are built once per failed request.
 #![allow(clippy::result_large_err)]
 
+mod admin;
 mod auth;
 mod config;
 mod reply;
@@ -42,7 +43,7 @@ use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::post;
+use axum::routing::{delete, get, post};
 use finapi_access_types::ErrorCode;
 
 pub use config::{
@@ -61,14 +62,51 @@ pub fn router(config: EmulatorConfig) -> Router {
 }
 
 fn router_with_state(state: Arc<State>) -> Router {
-    let users = || post(users::create_user).get(users::get_user);
-    Router::new()
+    let users = || {
+        post(users::post_users)
+            .get(users::get_user)
+            .patch(users::update_user)
+            .delete(users::delete_user)
+    };
+    let mut router = Router::new();
+    for version in ["v1", "v2"] {
+        let base = format!("/api/{version}");
+        router = router
+            .route(&format!("{base}/users"), users())
+            .route(
+                &format!("{base}/users/{{user_id}}"),
+                delete(users::delete_unverified_user),
+            )
+            .route(
+                &format!("{base}/users/verify/{{user_id}}"),
+                post(users::verify_user),
+            )
+            .route(
+                &format!("{base}/users/verificationStatus"),
+                get(users::verification_status),
+            )
+            .route(
+                &format!("{base}/users/requestPasswordChange"),
+                post(users::request_password_change),
+            )
+            .route(
+                &format!("{base}/users/executePasswordChange"),
+                post(users::execute_password_change),
+            )
+            .route(
+                &format!("{base}/mandatorAdmin/getUserList"),
+                get(admin::get_user_list),
+            )
+            .route(
+                &format!("{base}/mandatorAdmin/deleteUsers"),
+                post(admin::delete_users),
+            );
+    }
+    router
         .route("/oauth/token", post(token::token))
         .route("/api/v2/oauth/token", post(token::token))
         .route("/oauth/revoke", post(token::revoke_v1))
         .route("/api/v2/oauth/revoke", post(token::revoke_v2))
-        .route("/api/v1/users", users())
-        .route("/api/v2/users", users())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(request_context))
@@ -126,6 +164,21 @@ async fn request_context(mut request: Request, next: Next) -> Response {
         response.headers_mut().insert(REQUEST_ID, value);
     }
     response
+}
+
+/// Reverses the emulator's stand-in for finAPI's encryption with the client's data
+/// decryption key (`ENC.` and hex), as a client decrypts a password change token or email.
+/// `None` when `encrypted` is not in that form.
+pub fn decrypt(encrypted: &str) -> Option<String> {
+    let hex = encrypted.strip_prefix("ENC.")?;
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect();
+    String::from_utf8(bytes?).ok()
 }
 
 /// Starts emulators.
@@ -236,6 +289,24 @@ impl EmulatorHandle {
         match store.users.get_mut(&state::user_key(user_id)) {
             Some(user) => {
                 user.verified = verified;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Today's date (`YYYY-MM-DD`, UTC) on the emulator's clock, as its user list shows dates.
+    pub fn today(&self) -> String {
+        self.state.today()
+    }
+
+    /// Marks a user busy (a bank connection being updated) or not: a busy user cannot be
+    /// deleted (423, or left in `nonDeletedUsers`). Returns whether the user exists.
+    pub fn set_user_busy(&self, user_id: &str, busy: bool) -> bool {
+        let mut store = self.state.store();
+        match store.users.get_mut(&state::user_key(user_id)) {
+            Some(user) => {
+                user.busy = busy;
                 true
             }
             None => false,

@@ -23,6 +23,32 @@ pub(crate) struct UserRecord {
     pub(crate) verified: bool,
     pub(crate) failed_logins: u32,
     pub(crate) locked: bool,
+    pub(crate) busy: bool,
+    pub(crate) registered: String,
+    pub(crate) last_active: Option<String>,
+}
+
+/// A deleted user, as the mandator admin's user list shows it.
+pub(crate) struct DeletedUser {
+    pub(crate) distorted_id: String,
+    pub(crate) registered: String,
+    pub(crate) deleted: String,
+    pub(crate) last_active: Option<String>,
+}
+
+/// finAPI shows deleted users with a distorted id: `user` as `uXXr`.
+pub(crate) fn distort(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    match chars.len() {
+        0..=2 => "X".repeat(chars.len()),
+        n => {
+            let mut out = String::new();
+            out.push(chars[0]);
+            out.push_str(&"X".repeat(n - 2));
+            out.push(chars[n - 1]);
+            out
+        }
+    }
 }
 
 struct AccessRecord {
@@ -55,6 +81,8 @@ pub(crate) enum RevokeHint {
 #[derive(Default)]
 pub(crate) struct Store {
     pub(crate) users: HashMap<String, UserRecord>,
+    pub(crate) deleted: Vec<DeletedUser>,
+    pub(crate) password_change_tokens: HashMap<String, String>,
     access: HashMap<String, AccessRecord>,
     refresh: HashMap<String, RefreshRecord>,
     current: HashMap<Subject, String>,
@@ -243,6 +271,20 @@ impl Store {
         }
     }
 
+    /// Deletes a user: tokens revoked, kept in the deleted list with a distorted id.
+    pub(crate) fn delete_user(&mut self, key: &str, today: &str) {
+        if let Some(user) = self.users.remove(key) {
+            self.deleted.push(DeletedUser {
+                distorted_id: distort(&user.id),
+                registered: user.registered,
+                deleted: today.to_owned(),
+                last_active: user.last_active,
+            });
+            self.revoke_user(key);
+            self.password_change_tokens.retain(|_, k| k != key);
+        }
+    }
+
     /// Drops every token of a user, for every client (locking, password change, deletion).
     pub(crate) fn revoke_user(&mut self, user: &str) {
         self.access
@@ -268,6 +310,20 @@ impl State {
             clock_offset: Mutex::new(Duration::ZERO),
             token_requests: AtomicU64::new(0),
         }
+    }
+
+    /// Today's date (`YYYY-MM-DD`) on the emulator's clock.
+    pub(crate) fn today(&self) -> String {
+        let offset = *self.clock_offset.lock().unwrap_or_else(|e| e.into_inner());
+        crate::reply::finapi_date(std::time::SystemTime::now() + offset)[..10].to_owned()
+    }
+
+    /// Whether `client_id` is a mandator admin client.
+    pub(crate) fn is_mandator_admin(&self, client_id: &str) -> bool {
+        self.config
+            .clients
+            .iter()
+            .any(|c| c.client_id == client_id && c.mandator_admin)
     }
 
     /// The emulator's clock: real time plus what tests advanced it by.
@@ -347,6 +403,9 @@ mod tests {
                 verified: true,
                 failed_logins: 0,
                 locked: false,
+                busy: false,
+                registered: "2026-01-01".into(),
+                last_active: None,
             },
         );
         let now = Instant::now();
@@ -377,6 +436,9 @@ mod tests {
                 verified: true,
                 failed_logins: 0,
                 locked: false,
+                busy: false,
+                registered: "2026-01-01".into(),
+                last_active: None,
             },
         );
         let now = Instant::now();
@@ -387,6 +449,13 @@ mod tests {
             .refresh("c", issued.refresh_token.as_deref().unwrap(), HOUR, now)
             .unwrap();
         assert_ne!(again.access_token, issued.access_token);
+    }
+
+    #[test]
+    fn deleted_ids_are_distorted() {
+        assert_eq!(distort("user"), "uXXr");
+        assert_eq!(distort("ab"), "XX");
+        assert_eq!(distort("alice@example.com"), "aXXXXXXXXXXXXXXXm");
     }
 
     #[test]

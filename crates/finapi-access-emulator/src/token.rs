@@ -92,6 +92,7 @@ pub(crate) async fn token(
                 return Err(forbidden(&ctx, "User is not verified"));
             }
             user.failed_logins = 0;
+            user.last_active = Some(state.today());
             let subject = Subject::User {
                 client: client_id,
                 user: key,

@@ -4,14 +4,17 @@ use std::sync::Arc;
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::State as AxumState;
+use axum::extract::{Path, RawQuery, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use finapi_access_types::{Email, ErrorCode, Password, Phone, User, UserId, ValidationError};
+use finapi_access_types::{
+    Email, EncryptedPasswordChangeToken, ErrorCode, Password, PasswordChangeRequest, Phone, User,
+    UserId, ValidationError, VerificationStatus,
+};
 use serde_json::Value;
 
 use crate::auth::{require_client, require_content_type, require_user};
-use crate::reply::{Reply, RequestCtx, api_error, bad_request, json};
+use crate::reply::{Reply, RequestCtx, api_error, bad_request, empty_ok, json};
 use crate::state::{State, UserRecord, user_key};
 
 const JSON: &str = "application/json";
@@ -26,7 +29,7 @@ fn user_view(user: &UserRecord, password: &str) -> User {
     )
 }
 
-fn illegal(ctx: &RequestCtx, error: &ValidationError) -> Response {
+pub(crate) fn illegal(ctx: &RequestCtx, error: &ValidationError) -> Response {
     bad_request(ctx, ErrorCode::IllegalFieldValue, error.to_string())
 }
 
@@ -47,7 +50,7 @@ fn optional_str<'a>(
     }
 }
 
-fn parse_json_object(
+pub(crate) fn parse_json_object(
     ctx: &RequestCtx,
     headers: &HeaderMap,
     body: &[u8],
@@ -136,6 +139,9 @@ pub(crate) async fn create_user(
         verified: state.config.auto_verify_users,
         failed_logins: 0,
         locked: false,
+        busy: false,
+        registered: state.today(),
+        last_active: None,
     };
     let view = user_view(&record, &record.password);
     store.users.insert(key, record);
@@ -159,4 +165,275 @@ pub(crate) async fn get_user(
             "User not found",
         )),
     }
+}
+
+/// The emulator's stand-in for finAPI's encryption with the client's data decryption key:
+/// `ENC.` followed by the hex of the value. [`crate::decrypt`] reverses it.
+pub(crate) fn encrypt(value: &str) -> String {
+    let hex: String = value.bytes().map(|b| format!("{b:02x}")).collect();
+    format!("ENC.{hex}")
+}
+
+fn not_found(ctx: &RequestCtx, user_id: &str) -> Response {
+    api_error(
+        ctx,
+        StatusCode::NOT_FOUND,
+        ErrorCode::UnknownEntity,
+        format!("User '{user_id}' not found"),
+    )
+}
+
+fn user_id_field<'a>(ctx: &RequestCtx, body: &'a Value) -> Result<&'a str, Response> {
+    let id = optional_str(ctx, body, "userId")?
+        .ok_or_else(|| bad_request(ctx, ErrorCode::MissingField, "Missing field 'userId'"))?;
+    UserId::new(id).map_err(|e| illegal(ctx, &e))?;
+    Ok(id)
+}
+
+/// `PATCH /users`: user token; at least one field; `""` clears email or phone.
+pub(crate) async fn update_user(
+    AxumState(state): AxumState<Arc<State>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let (_, key) = require_user(&state, &ctx, &headers)?;
+    let body = parse_json_object(&ctx, &headers, &body)?;
+    let email = optional_str(&ctx, &body, "email")?
+        .map(|e| Email::new(e).map_err(|e| illegal(&ctx, &e)))
+        .transpose()?;
+    let phone = optional_str(&ctx, &body, "phone")?
+        .map(|p| Phone::new(p).map_err(|e| illegal(&ctx, &e)))
+        .transpose()?;
+    let auto_update = match body.get("isAutoUpdateEnabled") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => {
+            return Err(bad_request(
+                &ctx,
+                ErrorCode::BadRequest,
+                "Field 'isAutoUpdateEnabled' must be a boolean",
+            ));
+        }
+    };
+    if email.is_none() && phone.is_none() && auto_update.is_none() {
+        return Err(bad_request(
+            &ctx,
+            ErrorCode::BadRequest,
+            "At least one of email, phone, isAutoUpdateEnabled must be given",
+        ));
+    }
+    if auto_update == Some(true) && !state.config.auto_update_allowed {
+        return Err(api_error(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::IllegalEntityState,
+            "Automatic updates are disabled for this client",
+        ));
+    }
+    let mut store = state.store();
+    let Some(user) = store.users.get_mut(&key) else {
+        return Err(not_found(&ctx, &key));
+    };
+    let clear_if_empty = |value: String| (!value.is_empty()).then_some(value);
+    if let Some(email) = email {
+        user.email = clear_if_empty(email.to_string());
+    }
+    if let Some(phone) = phone {
+        user.phone = clear_if_empty(phone.to_string());
+    }
+    if let Some(auto_update) = auto_update {
+        user.auto_update = auto_update;
+    }
+    Ok(json(StatusCode::OK, &user_view(user, "XXXXX")))
+}
+
+/// `DELETE /users`: user token; 423 while the user is busy.
+pub(crate) async fn delete_user(
+    AxumState(state): AxumState<Arc<State>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+) -> Reply {
+    let (_, key) = require_user(&state, &ctx, &headers)?;
+    let today = state.today();
+    let mut store = state.store();
+    match store.users.get(&key) {
+        None => return Err(not_found(&ctx, &key)),
+        Some(user) if user.busy => {
+            return Err(api_error(
+                &ctx,
+                StatusCode::LOCKED,
+                ErrorCode::Locked,
+                "A bank connection of the user is busy",
+            ));
+        }
+        Some(_) => {}
+    }
+    store.delete_user(&key, &today);
+    Ok(empty_ok())
+}
+
+/// `POST /users` with `X-HTTP-Method-Override: PATCH | DELETE` is that method.
+pub(crate) async fn post_users(
+    state: AxumState<Arc<State>>,
+    ctx: Extension<RequestCtx>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let override_method = headers
+        .get("x-http-method-override")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_uppercase);
+    match override_method.as_deref() {
+        Some("PATCH") => update_user(state, ctx, headers, body).await,
+        Some("DELETE") => delete_user(state, ctx, headers).await,
+        _ => create_user(state, ctx, headers, body).await,
+    }
+}
+
+/// `DELETE /users/{userId}`: client token; only unverified users.
+pub(crate) async fn delete_unverified_user(
+    AxumState(state): AxumState<Arc<State>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+) -> Reply {
+    require_client(&state, &ctx, &headers)?;
+    let key = user_key(&user_id);
+    let today = state.today();
+    let mut store = state.store();
+    match store.users.get(&key) {
+        None => Err(not_found(&ctx, &user_id)),
+        Some(user) if user.verified => Err(api_error(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::UserAlreadyVerified,
+            "The user is verified and cannot be deleted with this service",
+        )),
+        Some(_) => {
+            store.delete_user(&key, &today);
+            Ok(empty_ok())
+        }
+    }
+}
+
+/// `POST /users/verify/{userId}`: client token; 422 when already verified.
+pub(crate) async fn verify_user(
+    AxumState(state): AxumState<Arc<State>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+) -> Reply {
+    require_client(&state, &ctx, &headers)?;
+    let mut store = state.store();
+    match store.users.get_mut(&user_key(&user_id)) {
+        None => Err(not_found(&ctx, &user_id)),
+        Some(user) if user.verified => Err(api_error(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::UserAlreadyVerified,
+            "The user is already verified",
+        )),
+        Some(user) => {
+            user.verified = true;
+            Ok(empty_ok())
+        }
+    }
+}
+
+/// `GET /users/verificationStatus?userId=`: client token.
+pub(crate) async fn verification_status(
+    AxumState(state): AxumState<Arc<State>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Reply {
+    require_client(&state, &ctx, &headers)?;
+    let query = crate::auth::parse_form(&ctx, query.unwrap_or_default().as_bytes())?;
+    let user_id = crate::auth::required(&ctx, &query, "userId")?;
+    let store = state.store();
+    match store.users.get(&user_key(user_id)) {
+        None => Err(not_found(&ctx, user_id)),
+        Some(user) => Ok(json(
+            StatusCode::OK,
+            &VerificationStatus::new(&user.id, user.verified),
+        )),
+    }
+}
+
+/// `POST /users/requestPasswordChange`: client token; the token comes back "encrypted".
+pub(crate) async fn request_password_change(
+    AxumState(state): AxumState<Arc<State>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    require_client(&state, &ctx, &headers)?;
+    let body = parse_json_object(&ctx, &headers, &body)?;
+    let user_id = user_id_field(&ctx, &body)?;
+    let key = user_key(user_id);
+    let mut store = state.store();
+    let (id, email) = match store.users.get(&key) {
+        None => return Err(not_found(&ctx, user_id)),
+        Some(user) if !user.verified => {
+            return Err(api_error(
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::UserNotVerified,
+                "The user is not verified",
+            ));
+        }
+        Some(user) => (user.id.clone(), user.email.clone()),
+    };
+    let token = uuid::Uuid::new_v4().to_string();
+    store.password_change_tokens.insert(token.clone(), key);
+    let answer = PasswordChangeRequest::new(
+        id,
+        email.as_deref().map(encrypt),
+        EncryptedPasswordChangeToken::new(encrypt(&token)),
+    );
+    Ok(json(StatusCode::OK, &answer))
+}
+
+/// `POST /users/executePasswordChange`: client token; revokes all the user's tokens and
+/// unlocks the user.
+pub(crate) async fn execute_password_change(
+    AxumState(state): AxumState<Arc<State>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    require_client(&state, &ctx, &headers)?;
+    let body = parse_json_object(&ctx, &headers, &body)?;
+    let user_id = user_id_field(&ctx, &body)?;
+    let password = optional_str(&ctx, &body, "password")?
+        .ok_or_else(|| bad_request(&ctx, ErrorCode::MissingField, "Missing field 'password'"))?;
+    let password = Password::new(password).map_err(|e| illegal(&ctx, &e))?;
+    let token = optional_str(&ctx, &body, "passwordChangeToken")?.ok_or_else(|| {
+        bad_request(
+            &ctx,
+            ErrorCode::MissingField,
+            "Missing field 'passwordChangeToken'",
+        )
+    })?;
+    let key = user_key(user_id);
+    let mut store = state.store();
+    if !store.users.contains_key(&key) {
+        return Err(not_found(&ctx, user_id));
+    }
+    if store.password_change_tokens.get(token) != Some(&key) {
+        return Err(bad_request(
+            &ctx,
+            ErrorCode::BadRequest,
+            "Invalid password change token",
+        ));
+    }
+    store.password_change_tokens.remove(token);
+    if let Some(user) = store.users.get_mut(&key) {
+        user.password = password.expose_secret().to_owned();
+        user.locked = false;
+        user.failed_logins = 0;
+    }
+    store.revoke_user(&key);
+    Ok(empty_ok())
 }

@@ -1,0 +1,244 @@
+//! `/api/v{1,2}/mandatorAdmin/getUserList` and `/deleteUsers`: the mandator admin client only.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State as AxumState};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use finapi_access_types::{
+    DeletedUsers, ErrorCode, MAX_PER_PAGE, Paging, UserInfo, UserInfoPage, UserListQuery,
+};
+use serde_json::Value;
+
+use crate::auth::require_client;
+use crate::reply::{Reply, RequestCtx, bad_request, forbidden, json};
+use crate::state::{State, user_key};
+use crate::users::parse_json_object;
+
+fn require_admin(state: &State, ctx: &RequestCtx, headers: &HeaderMap) -> Result<(), Response> {
+    let client = require_client(state, ctx, headers)?;
+    if state.is_mandator_admin(&client) {
+        Ok(())
+    } else {
+        Err(forbidden(
+            ctx,
+            "Access is denied: this service needs the mandator admin client",
+        ))
+    }
+}
+
+fn parse_bool(ctx: &RequestCtx, name: &str, value: &str) -> Result<bool, Response> {
+    value.parse().map_err(|_| {
+        bad_request(
+            ctx,
+            ErrorCode::BadRequest,
+            format!("'{name}' must be true or false"),
+        )
+    })
+}
+
+fn parse_number(ctx: &RequestCtx, name: &str, value: &str) -> Result<u32, Response> {
+    value.parse().map_err(|_| {
+        bad_request(
+            ctx,
+            ErrorCode::BadRequest,
+            format!("'{name}' must be a number"),
+        )
+    })
+}
+
+/// The query as the SDK's [`UserListQuery`], checked with the same rules.
+fn parse_query(ctx: &RequestCtx, raw: &str) -> Result<UserListQuery, Response> {
+    let mut query = UserListQuery::new();
+    let mut descending = false;
+    for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
+        let value = value.into_owned();
+        match name.as_ref() {
+            "minRegistrationDate" => query.min_registration_date = Some(value),
+            "maxRegistrationDate" => query.max_registration_date = Some(value),
+            "minDeletionDate" => query.min_deletion_date = Some(value),
+            "maxDeletionDate" => query.max_deletion_date = Some(value),
+            "minLastActiveDate" => query.min_last_active_date = Some(value),
+            "maxLastActiveDate" => query.max_last_active_date = Some(value),
+            "includeMonthlyStats" => {
+                query.include_monthly_stats = Some(parse_bool(ctx, &name, &value)?);
+            }
+            "monthlyStatsStartDate" => query.monthly_stats_start_date = Some(value),
+            "monthlyStatsEndDate" => query.monthly_stats_end_date = Some(value),
+            "minBankConnectionCountInMonthlyStats" => {
+                query.min_bank_connection_count_in_monthly_stats =
+                    Some(parse_number(ctx, &name, &value)?);
+            }
+            "userId" => query.user_id = Some(value),
+            "isDeleted" => query.is_deleted = Some(parse_bool(ctx, &name, &value)?),
+            "isLocked" => query.is_locked = Some(parse_bool(ctx, &name, &value)?),
+            "page" => query.page = parse_number(ctx, &name, &value)?,
+            "perPage" => query.per_page = parse_number(ctx, &name, &value)?,
+            "order" => {
+                let lower = value.to_ascii_lowercase();
+                descending = match lower.as_str() {
+                    "userid" | "userid,asc" => false,
+                    "userid,desc" => true,
+                    _ => {
+                        return Err(bad_request(
+                            ctx,
+                            ErrorCode::UnsupportedOrder,
+                            format!("Unsupported order '{value}': only userId,asc or userId,desc"),
+                        ));
+                    }
+                };
+            }
+            _ => {}
+        }
+    }
+    if !(1..=MAX_PER_PAGE).contains(&query.per_page) {
+        return Err(bad_request(
+            ctx,
+            ErrorCode::IllegalPageSize,
+            format!("perPage must be 1 to {MAX_PER_PAGE}"),
+        ));
+    }
+    query
+        .validate()
+        .map_err(|e| bad_request(ctx, ErrorCode::BadRequest, e.to_string()))?;
+    query.order = vec![if descending {
+        finapi_access_types::SortDirection::Descending
+    } else {
+        finapi_access_types::SortDirection::Ascending
+    }];
+    Ok(query)
+}
+
+fn in_range(value: Option<&str>, min: Option<&String>, max: Option<&String>) -> bool {
+    if min.is_none() && max.is_none() {
+        return true;
+    }
+    value
+        .is_some_and(|v| min.is_none_or(|m| v >= m.as_str()) && max.is_none_or(|m| v <= m.as_str()))
+}
+
+/// `GET /mandatorAdmin/getUserList`.
+pub(crate) async fn get_user_list(
+    AxumState(state): AxumState<Arc<State>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Reply {
+    require_admin(&state, &ctx, &headers)?;
+    let query = parse_query(&ctx, raw.as_deref().unwrap_or_default())?;
+    let store = state.store();
+    let active = store
+        .users
+        .values()
+        .map(|u| UserInfo::new(&u.id, &u.registered, None, u.last_active.clone(), u.locked));
+    let deleted = store.deleted.iter().map(|d| {
+        UserInfo::new(
+            &d.distorted_id,
+            &d.registered,
+            Some(d.deleted.clone()),
+            d.last_active.clone(),
+            false,
+        )
+    });
+    let stats_min = query
+        .min_bank_connection_count_in_monthly_stats
+        .unwrap_or(0);
+    let mut users: Vec<UserInfo> = active
+        .chain(deleted)
+        .filter(|u| {
+            query
+                .user_id
+                .as_ref()
+                .is_none_or(|id| user_key(id) == user_key(&u.user_id))
+        })
+        .filter(|u| {
+            query
+                .is_deleted
+                .is_none_or(|d| d == u.deletion_date.is_some())
+        })
+        .filter(|u| query.is_locked.is_none_or(|l| l == u.is_locked))
+        .filter(|u| {
+            in_range(
+                Some(&u.registration_date),
+                query.min_registration_date.as_ref(),
+                query.max_registration_date.as_ref(),
+            )
+        })
+        .filter(|u| {
+            in_range(
+                u.deletion_date.as_deref(),
+                query.min_deletion_date.as_ref(),
+                query.max_deletion_date.as_ref(),
+            )
+        })
+        .filter(|u| {
+            in_range(
+                u.last_active_date.as_deref(),
+                query.min_last_active_date.as_ref(),
+                query.max_last_active_date.as_ref(),
+            )
+        })
+        // The emulator has no bank connections: every user has 0 in every month.
+        .filter(|_| query.include_monthly_stats != Some(true) || stats_min == 0)
+        .map(|mut u| {
+            if query.include_monthly_stats == Some(true) {
+                u.monthly_stats = Some(Vec::new());
+            }
+            u
+        })
+        .collect();
+    users.sort_by_key(|u| user_key(&u.user_id));
+    if query.order.first() == Some(&finapi_access_types::SortDirection::Descending) {
+        users.reverse();
+    }
+    let total = users.len() as u64;
+    let per_page = query.per_page as usize;
+    let start = (query.page as usize - 1).saturating_mul(per_page);
+    let page_users: Vec<UserInfo> = users.into_iter().skip(start).take(per_page).collect();
+    let page = UserInfoPage::new(page_users, Paging::new(query.page, query.per_page, total));
+    Ok(json(StatusCode::OK, &page))
+}
+
+/// `POST /mandatorAdmin/deleteUsers`: busy users are not deleted; unknown ids are dropped.
+pub(crate) async fn delete_users(
+    AxumState(state): AxumState<Arc<State>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    require_admin(&state, &ctx, &headers)?;
+    let body = parse_json_object(&ctx, &headers, &body)?;
+    let Some(Value::Array(ids)) = body.get("userIds") else {
+        return Err(bad_request(
+            &ctx,
+            ErrorCode::MissingField,
+            "Missing field 'userIds'",
+        ));
+    };
+    let ids: Vec<String> = ids
+        .iter()
+        .map(|v| v.as_str().map(str::to_owned))
+        .collect::<Option<_>>()
+        .ok_or_else(|| bad_request(&ctx, ErrorCode::BadRequest, "'userIds' must be strings"))?;
+    let today = state.today();
+    let mut store = state.store();
+    let (mut deleted, mut kept) = (BTreeSet::new(), BTreeSet::new());
+    for id in ids {
+        let key = user_key(&id);
+        let Some(user) = store.users.get(&key) else {
+            continue;
+        };
+        let real_id = user.id.clone();
+        if user.busy {
+            kept.insert(real_id);
+        } else {
+            store.delete_user(&key, &today);
+            deleted.insert(real_id);
+        }
+    }
+    let answer = DeletedUsers::new(deleted.into_iter().collect(), kept.into_iter().collect());
+    Ok(json(StatusCode::OK, &answer))
+}
