@@ -70,6 +70,9 @@ pub(crate) enum Command {
     /// Manage users.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Mandator administration (needs the mandator admin client's credentials).
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Serve the finAPI emulator until interrupted.
     ///
     /// Example: finapi-access emulator --port 8080
@@ -138,14 +141,134 @@ pub(crate) enum UsersCommand {
     /// Show the user (with the user's token); the password comes from FINAPI_USER_PASSWORD or stdin.
     ///
     /// Example: FINAPI_USER_PASSWORD=... finapi-access --env sandbox users get --user-id alice
-    Get {
-        /// The user id.
+    Get(UserRef),
+    /// Edit the user (with the user's token): at least one of --email, --phone, --auto-update;
+    /// an empty value ("") clears email or phone.
+    ///
+    /// Example: FINAPI_USER_PASSWORD=... finapi-access users update --user-id alice --email ""
+    Update {
+        #[command(flatten)]
+        user: UserRef,
+        /// The new email address ("" clears it).
         #[arg(long)]
-        user_id: String,
+        email: Option<String>,
+        /// The new phone number ("" clears it).
+        #[arg(long)]
+        phone: Option<String>,
+        /// Turn finAPI's automatic updates on or off.
+        #[arg(long, value_name = "true|false")]
+        auto_update: Option<bool>,
+    },
+    /// Delete the user with all their data (with the user's token), or with --unverified an
+    /// unverified user (with the client token, no password needed).
+    ///
+    /// Example: finapi-access users delete --user-id alice --unverified
+    Delete {
+        #[command(flatten)]
+        user: UserRef,
+        /// Delete a user that is not verified yet, with the client token.
+        #[arg(long)]
+        unverified: bool,
+    },
+    /// Verify a user (with the client token), needed before login when auto-verification is off.
+    ///
+    /// Example: finapi-access users verify --user-id alice
+    Verify(UserRef),
+    /// Show whether a user is verified (with the client token).
+    ///
+    /// Example: finapi-access users status --user-id alice --json
+    Status(UserRef),
+    /// Start a password change; prints the token encrypted with your client's data
+    /// decryption key (decrypt it before execute-password-change).
+    ///
+    /// Example: finapi-access users request-password-change --user-id alice
+    RequestPasswordChange(UserRef),
+    /// Set a new password with the decrypted token: the token from
+    /// FINAPI_PASSWORD_CHANGE_TOKEN (else the first line of stdin), the new password from
+    /// FINAPI_USER_PASSWORD (else the next line of stdin).
+    ///
+    /// Example: FINAPI_PASSWORD_CHANGE_TOKEN=... FINAPI_USER_PASSWORD=... finapi-access users execute-password-change --user-id alice
+    ExecutePasswordChange(UserRef),
+}
+
+/// Which user a command is about.
+#[derive(Debug, Args)]
+pub(crate) struct UserRef {
+    /// The user id.
+    #[arg(long)]
+    pub(crate) user_id: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminCommand {
+    /// The mandator's users.
+    #[command(subcommand)]
+    Users(AdminUsersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AdminUsersCommand {
+    /// List users, one page or (with --all) every page.
+    ///
+    /// Example: finapi-access admin users list --per-page 100 --locked false --all --json
+    List(ListArgs),
+    /// Delete users in bulk; prints which were deleted and which were not (busy users stay).
+    ///
+    /// Example: finapi-access admin users delete --user-id alice --user-id bob
+    Delete {
+        /// A user to delete (repeat for more).
+        #[arg(long = "user-id", required = true)]
+        user_ids: Vec<String>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Filters and paging of the user list.
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    /// The page, from 1.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) page: u32,
+    /// Users per page, 1 to 500.
+    #[arg(long, default_value_t = 20)]
+    pub(crate) per_page: u32,
+    /// Walk every page from --page on.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// Only this user.
+    #[arg(long)]
+    pub(crate) user_id: Option<String>,
+    /// Only deleted (true) or not deleted (false) users.
+    #[arg(long, value_name = "true|false")]
+    pub(crate) deleted: Option<bool>,
+    /// Only locked (true) or unlocked (false) users.
+    #[arg(long, value_name = "true|false")]
+    pub(crate) locked: Option<bool>,
+    /// Registered on or after (YYYY-MM-DD).
+    #[arg(long)]
+    pub(crate) registered_from: Option<String>,
+    /// Registered on or before (YYYY-MM-DD).
+    #[arg(long)]
+    pub(crate) registered_to: Option<String>,
+    /// Order by user id.
+    #[arg(long, value_enum, default_value_t = OrderArg::Asc)]
+    pub(crate) order: OrderArg,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum OrderArg {
+    /// Ascending user ids.
+    Asc,
+    /// Descending user ids.
+    Desc,
 }
 
 #[derive(Debug, Args)]

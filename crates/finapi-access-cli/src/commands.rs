@@ -6,13 +6,13 @@ use std::time::Duration;
 use finapi_access_core::types::{
     Email, Password, Phone, TokenResponse, User, UserCreateParams, UserId, ValidationError,
 };
-use finapi_access_core::{AccessClient, ApiResponse};
+use finapi_access_core::{AccessClient, ApiResponse, UserSession};
 use finapi_access_emulator::{Emulator, EmulatorConfig};
 use serde_json::{Value, json};
 
 use crate::CliError;
 use crate::args::{
-    Cli, Command, EmulatorArgs, Global, TokenCommand, TokenOutput, UserArgs, UsersCommand,
+    AdminCommand, Cli, Command, EmulatorArgs, Global, TokenCommand, TokenOutput, UserArgs, UserRef,
 };
 use crate::target::{self, Target};
 
@@ -25,16 +25,16 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Token(TokenCommand::User { user_id, output }) => {
             token_user(&cli.global, &user_id, &output).await
         }
-        Command::Users(UsersCommand::Create(args)) => users_create(&cli.global, &args).await,
-        Command::Users(UsersCommand::Get { user_id, json }) => {
-            users_get(&cli.global, &user_id, json).await
+        Command::Users(command) => crate::manage::users(&cli.global, command).await,
+        Command::Admin(AdminCommand::Users(command)) => {
+            crate::manage::admin_users(&cli.global, command).await
         }
         Command::Emulator(args) => emulator(&args).await,
     }
 }
 
 /// `abcd… (64 chars)`: enough to tell tokens apart, not enough to use one.
-fn mask(secret: &str) -> String {
+pub(crate) fn mask(secret: &str) -> String {
     let count = secret.chars().count();
     if count < 12 {
         return format!("… ({count} chars)");
@@ -43,11 +43,11 @@ fn mask(secret: &str) -> String {
     format!("{head}… ({count} chars)")
 }
 
-fn invalid(error: &ValidationError) -> CliError {
+pub(crate) fn invalid(error: &ValidationError) -> CliError {
     CliError::config(error.to_string())
 }
 
-fn read_stdin_line(prompt: &str) -> Result<String, CliError> {
+pub(crate) fn read_stdin_line(prompt: &str) -> Result<String, CliError> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         eprint!("{prompt}");
@@ -75,7 +75,7 @@ fn new_user_password(args: &UserArgs) -> Result<Option<Password>, CliError> {
 }
 
 /// The password of an existing user: `FINAPI_USER_PASSWORD`, else standard input.
-fn existing_user_password() -> Result<Password, CliError> {
+pub(crate) fn existing_user_password() -> Result<Password, CliError> {
     let raw = match std::env::var(PASSWORD_VAR).ok().filter(|v| !v.is_empty()) {
         Some(value) => value,
         None => read_stdin_line("user password: ")?,
@@ -108,14 +108,14 @@ fn user_params(args: &UserArgs, password: Option<Password>) -> Result<UserCreate
     Ok(params)
 }
 
-fn announce(target: &Target, json: bool) {
+pub(crate) fn announce(target: &Target, json: bool) {
     let Some(emulator) = &target.emulator else {
         return;
     };
     let line = format!(
         "No server chosen: using the embedded finAPI emulator at {} (client id {}). Set {} and {} and pass --env sandbox to use finAPI.",
         emulator.base_url(),
-        emulator.client_id(),
+        target.client.client_id(),
         target::CLIENT_ID_VAR,
         target::CLIENT_SECRET_VAR,
     );
@@ -126,7 +126,7 @@ fn announce(target: &Target, json: bool) {
     }
 }
 
-fn server_json(target: &Target) -> Value {
+pub(crate) fn server_json(target: &Target) -> Value {
     json!({
         "kind": if target.emulator.is_some() { "embedded-emulator" } else { "remote" },
         "baseUrl": target.client.base_url().to_string(),
@@ -164,7 +164,7 @@ fn token_line(step: &str, token: &ApiResponse<TokenResponse>) -> String {
     )
 }
 
-fn user_json(step: &str, user: &ApiResponse<User>) -> Value {
+pub(crate) fn user_json(step: &str, user: &ApiResponse<User>) -> Value {
     json!({
         "step": step,
         "status": user.status().as_u16(),
@@ -176,7 +176,7 @@ fn user_json(step: &str, user: &ApiResponse<User>) -> Value {
     })
 }
 
-fn user_line(step: &str, user: &ApiResponse<User>, password_note: &str) -> String {
+pub(crate) fn user_line(step: &str, user: &ApiResponse<User>, password_note: &str) -> String {
     format!(
         "{step:<24} ok  HTTP {}  user {}{password_note}, email {}, phone {}, auto-update {}  (request id {})",
         user.status().as_u16(),
@@ -192,7 +192,7 @@ fn user_line(step: &str, user: &ApiResponse<User>, password_note: &str) -> Strin
     )
 }
 
-fn print_json(value: &Value) {
+pub(crate) fn print_json(value: &Value) {
     println!(
         "{}",
         serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string())
@@ -203,7 +203,7 @@ async fn onboard(global: &Global, args: &UserArgs) -> Result<(), CliError> {
     let password = new_user_password(args)?;
     let chose_password = password.is_some();
     let params = user_params(args, password.clone())?;
-    let target = target::resolve(global).await?;
+    let target = target::resolve(global, false).await?;
     announce(&target, args.json);
     let client = &target.client;
 
@@ -270,7 +270,7 @@ fn print_token(
 }
 
 async fn token_client(global: &Global, output: &TokenOutput) -> Result<(), CliError> {
-    let target = target::resolve(global).await?;
+    let target = target::resolve(global, false).await?;
     announce(&target, output.raw || output.json);
     let token = target
         .client
@@ -294,14 +294,14 @@ async fn user_token(
 }
 
 async fn token_user(global: &Global, user_id: &str, output: &TokenOutput) -> Result<(), CliError> {
-    let target = target::resolve(global).await?;
+    let target = target::resolve(global, false).await?;
     announce(&target, output.raw || output.json);
     let token = user_token(&target.client, user_id).await?;
     print_token(&target, &token, output, "user token");
     Ok(())
 }
 
-async fn users_create(global: &Global, args: &UserArgs) -> Result<(), CliError> {
+pub(crate) async fn users_create(global: &Global, args: &UserArgs) -> Result<(), CliError> {
     let password = new_user_password(args)?;
     let note = if password.is_some() {
         ""
@@ -309,7 +309,7 @@ async fn users_create(global: &Global, args: &UserArgs) -> Result<(), CliError> 
         " (password generated by finAPI, not shown)"
     };
     let params = user_params(args, password)?;
-    let target = target::resolve(global).await?;
+    let target = target::resolve(global, false).await?;
     announce(&target, args.json);
     let user = target
         .client
@@ -326,21 +326,30 @@ async fn users_create(global: &Global, args: &UserArgs) -> Result<(), CliError> 
     Ok(())
 }
 
-async fn users_get(global: &Global, user_id: &str, json: bool) -> Result<(), CliError> {
-    let target = target::resolve(global).await?;
-    announce(&target, json);
-    let token = user_token(&target.client, user_id).await?;
-    let user = target
-        .client
-        .get_authorized_user(&token.access_token)
+pub(crate) async fn users_get(global: &Global, user: &UserRef) -> Result<(), CliError> {
+    let target = target::resolve(global, false).await?;
+    announce(&target, user.json);
+    let session = session(&target.client, &user.user_id)?;
+    let got = session
+        .get_user()
         .await
         .map_err(|e| CliError::call(None, &e))?;
-    if json {
-        print_json(&json!({"server": server_json(&target), "user": user_json("get user", &user)}));
-    } else {
-        println!("{}", user_line("get user", &user, ""));
-    }
+    print_user(&target, "get user", &got, user.json);
     Ok(())
+}
+
+/// A session for `user_id` with the password from `FINAPI_USER_PASSWORD` or stdin.
+pub(crate) fn session(client: &AccessClient, user_id: &str) -> Result<UserSession, CliError> {
+    let user_id = UserId::new(user_id).map_err(|e| invalid(&e))?;
+    Ok(client.user_session(user_id, existing_user_password()?))
+}
+
+pub(crate) fn print_user(target: &Target, step: &str, user: &ApiResponse<User>, json: bool) {
+    if json {
+        print_json(&json!({"server": server_json(target), "user": user_json(step, user)}));
+    } else {
+        println!("{}", user_line(step, user, ""));
+    }
 }
 
 async fn emulator(args: &EmulatorArgs) -> Result<(), CliError> {

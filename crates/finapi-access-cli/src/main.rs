@@ -9,6 +9,7 @@
 
 mod args;
 mod commands;
+mod manage;
 mod target;
 
 use std::process::ExitCode;

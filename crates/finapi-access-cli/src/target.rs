@@ -36,7 +36,8 @@ fn transport(choice: TransportArg) -> Result<(Arc<dyn Transport>, &'static str),
     })
 }
 
-pub(crate) async fn resolve(global: &Global) -> Result<Target, CliError> {
+/// `admin` picks the embedded emulator's mandator admin client.
+pub(crate) async fn resolve(global: &Global, admin: bool) -> Result<Target, CliError> {
     let (transport, transport_name) = transport(global.transport)?;
     let version = match global.api_version {
         VersionArg::V1 => ApiVersion::V1,
@@ -64,10 +65,14 @@ pub(crate) async fn resolve(global: &Global) -> Result<Target, CliError> {
                 .map_err(|e| {
                     CliError::config(format!("could not start the embedded emulator: {e}"))
                 })?;
-            let builder = builder.base_url(emulator.base_url()).credentials(
-                emulator.client_id(),
-                ClientSecret::new(emulator.client_secret()),
-            );
+            let client = emulator
+                .clients()
+                .iter()
+                .find(|c| c.mandator_admin == admin)
+                .ok_or_else(|| CliError::config("the embedded emulator has no such client"))?;
+            let builder = builder
+                .base_url(emulator.base_url())
+                .credentials(client.client_id.clone(), client.client_secret.clone());
             (builder, Some(emulator))
         }
         (base_url, env) => {

@@ -321,3 +321,193 @@ async fn emulator_command_serves_until_stopped() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_verify_status_update_and_delete() {
+    let emulator = Emulator::start(EmulatorConfig::default().auto_verify_users(false))
+        .await
+        .unwrap();
+    let client = sdk_client(&emulator);
+    for user in ["eve", "fred"] {
+        client
+            .create_user(
+                UserCreateParams::new()
+                    .id(UserId::new(user).unwrap())
+                    .password(Password::new("eve-password").unwrap()),
+            )
+            .await
+            .unwrap();
+    }
+    let status = |user: &str| {
+        let output = run(against(&emulator).args(["users", "status", "--user-id", user, "--json"]));
+        assert!(output.status.success());
+        stdout_json(&output)["status"]["isUserVerified"]
+            .as_bool()
+            .unwrap()
+    };
+    assert!(!status("eve"));
+    let verified = run(against(&emulator).args(["users", "verify", "--user-id", "eve"]));
+    assert!(verified.status.success());
+    assert!(status("eve"));
+    let again = run(against(&emulator).args(["users", "verify", "--user-id", "eve"]));
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("422"));
+
+    let updated = run(against(&emulator)
+        .args([
+            "users",
+            "update",
+            "--user-id",
+            "eve",
+            "--email",
+            "eve@example.com",
+            "--json",
+        ])
+        .env("FINAPI_USER_PASSWORD", "eve-password"));
+    assert!(updated.status.success());
+    assert_eq!(stdout_json(&updated)["user"]["email"], "eve@example.com");
+    let nothing = run(against(&emulator).args(["users", "update", "--user-id", "eve"]));
+    assert_eq!(nothing.status.code(), Some(2), "an empty edit is refused");
+
+    let gone =
+        run(against(&emulator).args(["users", "delete", "--user-id", "fred", "--unverified"]));
+    assert!(gone.status.success());
+    let deleted = run(against(&emulator)
+        .args(["users", "delete", "--user-id", "eve"])
+        .env("FINAPI_USER_PASSWORD", "eve-password"));
+    assert!(deleted.status.success());
+    let missing = run(against(&emulator).args(["users", "status", "--user-id", "eve"]));
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("404"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_change_through_the_cli() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    sdk_client(&emulator)
+        .create_user(
+            UserCreateParams::new()
+                .id(UserId::new("gina").unwrap())
+                .password(Password::new("old-password").unwrap()),
+        )
+        .await
+        .unwrap();
+    let requested = run(against(&emulator).args([
+        "users",
+        "request-password-change",
+        "--user-id",
+        "gina",
+        "--json",
+    ]));
+    assert!(requested.status.success());
+    let encrypted = stdout_json(&requested)["passwordChange"]["encryptedPasswordChangeToken"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let decrypted = finapi_access_emulator::decrypt(&encrypted).unwrap();
+    let mut child = against(&emulator)
+        .args(["users", "execute-password-change", "--user-id", "gina"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{decrypted}\nnew-password\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    sdk_client(&emulator)
+        .user_token(
+            &UserId::new("gina").unwrap(),
+            &Password::new("new-password").unwrap(),
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_users_list_and_delete() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let client = sdk_client(&emulator);
+    for n in 0..5 {
+        client
+            .create_user(UserCreateParams::new().id(UserId::new(format!("admin-{n}")).unwrap()))
+            .await
+            .unwrap();
+    }
+    let admin = || {
+        let mut command = cli();
+        command
+            .env(
+                "FINAPI_CLIENT_ID",
+                finapi_access_emulator::DEFAULT_ADMIN_CLIENT_ID,
+            )
+            .env(
+                "FINAPI_CLIENT_SECRET",
+                finapi_access_emulator::DEFAULT_ADMIN_CLIENT_SECRET,
+            )
+            .args(["--base-url", emulator.base_url()]);
+        command
+    };
+    let listed = run(admin().args([
+        "admin",
+        "users",
+        "list",
+        "--per-page",
+        "2",
+        "--all",
+        "--order",
+        "desc",
+        "--json",
+    ]));
+    assert!(listed.status.success());
+    let users: Vec<String> = stdout_json(&listed)["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["userId"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        users,
+        ["admin-4", "admin-3", "admin-2", "admin-1", "admin-0"]
+    );
+
+    emulator.set_user_busy("admin-1", true);
+    let deleted = run(admin().args([
+        "admin",
+        "users",
+        "delete",
+        "--user-id",
+        "admin-0",
+        "--user-id",
+        "admin-1",
+        "--json",
+    ]));
+    assert!(deleted.status.success());
+    let result = &stdout_json(&deleted)["result"];
+    assert_eq!(result["deletedUsers"], serde_json::json!(["admin-0"]));
+    assert_eq!(result["nonDeletedUsers"], serde_json::json!(["admin-1"]));
+
+    // An ordinary client is refused.
+    let refused = run(against(&emulator).args(["admin", "users", "list"]));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("403"));
+    let too_many = run(admin().args(["admin", "users", "list", "--per-page", "501"]));
+    assert_eq!(too_many.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&too_many.stderr).contains("perPage"));
+}
+
+#[test]
+fn admin_commands_use_the_embedded_emulators_admin_client() {
+    let output = run(cli().args(["admin", "users", "list", "--json"]));
+    assert!(output.status.success());
+    assert_eq!(stdout_json(&output)["paging"]["totalCount"], 0);
+}
