@@ -1,6 +1,8 @@
 //! [`AccessClientBuilder`]: checks the settings and builds an [`AccessClient`].
 
-use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use finapi_access_types::{ClientSecret, ValidationError};
 
@@ -8,6 +10,7 @@ use crate::cache::{CachePolicy, Clock, SystemClock};
 use crate::client::{AccessClient, Inner};
 use crate::environment::{ApiVersion, BaseUrl, Environment};
 use crate::error::{Error, Operation};
+use crate::retry::{RetryPolicy, Sleep};
 use crate::transport::Transport;
 
 /// Builds an [`AccessClient`].
@@ -19,6 +22,9 @@ pub struct AccessClientBuilder {
     transport: Option<Arc<dyn Transport>>,
     clock: Option<Arc<dyn Clock>>,
     cache_policy: CachePolicy,
+    retry_policy: RetryPolicy,
+    sleep: Option<Arc<dyn Sleep>>,
+    timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for AccessClientBuilder {
@@ -30,6 +36,9 @@ impl std::fmt::Debug for AccessClientBuilder {
             .field("transport", &self.transport)
             .field("clock", &self.clock)
             .field("cache_policy", &self.cache_policy)
+            .field("retry_policy", &self.retry_policy)
+            .field("sleep", &self.sleep)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -92,6 +101,28 @@ impl AccessClientBuilder {
         self
     }
 
+    /// When requests are sent again (default: [`RetryPolicy::default`]: 3 attempts; use
+    /// [`RetryPolicy::disabled`] to turn retries off).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
+        self
+    }
+
+    /// How to wait between retries. The reqwest and hyper transports bring their own (Tokio);
+    /// a custom transport without one gets no retries unless a [`Sleep`] is given here.
+    pub fn sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
+        self.sleep = Some(sleep);
+        self
+    }
+
+    /// The overall timeout of every request of this client (a call can set its own with
+    /// [`Call::timeout`](crate::Call::timeout)); without it the transport's default applies
+    /// (30 s for the SDK's transports, with a 10 s connect timeout).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
     /// Checks the settings and builds the client.
     ///
     /// # Errors
@@ -118,14 +149,21 @@ impl AccessClientBuilder {
         let transport = self
             .transport
             .ok_or_else(|| invalid("transport", "is required (call .transport(t))"))?;
-        Ok(AccessClient::from_inner(Inner::new(
+        Ok(AccessClient::from_inner(Inner {
             base_url,
-            self.api_version,
+            api_version: self.api_version,
             client_id,
             client_secret,
             transport,
-            self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-            self.cache_policy,
-        )))
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            policy: self.cache_policy,
+            retry: self.retry_policy,
+            sleep: self.sleep,
+            timeout: self.timeout,
+            client_token: Arc::default(),
+            ambiguous_creates: Mutex::default(),
+            sessions: Mutex::default(),
+            token_requests: AtomicU64::new(0),
+        }))
     }
 }

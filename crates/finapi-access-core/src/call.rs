@@ -1,6 +1,7 @@
 //! [`Call`]: a pending call with its per-call options.
 
 use std::future::IntoFuture;
+use std::time::Duration;
 
 use bytes::Bytes;
 use finapi_access_types::ValidationError;
@@ -83,6 +84,7 @@ impl PsuHeaders {
 #[derive(Debug, Clone)]
 pub(crate) struct CallOptions {
     pub(crate) request_id: RequestId,
+    pub(crate) timeout: Option<Duration>,
     headers: Vec<(HeaderName, String)>,
 }
 
@@ -92,6 +94,7 @@ impl CallOptions {
     pub(crate) fn fresh() -> Self {
         Self {
             request_id: RequestId::generate(),
+            timeout: None,
             headers: Vec::new(),
         }
     }
@@ -149,6 +152,7 @@ type RunCall<'a, T> =
 pub struct Call<'a, T> {
     client: &'a AccessClient,
     request_id: Option<RequestId>,
+    timeout: Option<Duration>,
     headers: Vec<(HeaderName, String)>,
     run: RunCall<'a, T>,
 }
@@ -161,6 +165,7 @@ impl<'a, T> Call<'a, T> {
         Self {
             client,
             request_id: None,
+            timeout: None,
             headers: Vec::new(),
             run: Box::new(run),
         }
@@ -169,6 +174,12 @@ impl<'a, T> Call<'a, T> {
     /// Sends this `X-Request-Id` instead of a generated one.
     pub fn request_id(mut self, request_id: RequestId) -> Self {
         self.request_id = Some(request_id);
+        self
+    }
+
+    /// The overall timeout of each request of this call (instead of the client's).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 
@@ -208,6 +219,7 @@ impl<T> std::fmt::Debug for Call<'_, T> {
         f.debug_struct("Call")
             .field("client", self.client)
             .field("request_id", &self.request_id)
+            .field("timeout", &self.timeout)
             .field("headers", &self.headers)
             .finish_non_exhaustive()
     }
@@ -220,6 +232,7 @@ impl<'a, T: 'a> IntoFuture for Call<'a, T> {
     fn into_future(self) -> Self::IntoFuture {
         let options = CallOptions {
             request_id: self.request_id.unwrap_or_else(RequestId::generate),
+            timeout: self.timeout,
             headers: self.headers,
         };
         (self.run)(self.client, options)

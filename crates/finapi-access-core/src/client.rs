@@ -1,8 +1,9 @@
 //! [`AccessClient`]: the grants and calls of finAPI Access over any [`Transport`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use finapi_access_types::{
@@ -21,7 +22,9 @@ use crate::error::{Error, Operation};
 use crate::redact::Secrets;
 use crate::request_id::RequestId;
 use crate::response::ApiResponse;
+use crate::retry::{Outcome, RetryDecision, RetryPolicy, Sleep};
 use crate::session::{SessionState, UserSession};
+use crate::transport::RequestTimeout;
 use crate::transport::Transport;
 use crate::wire::{self, Grant, TokenTypeHint};
 
@@ -64,41 +67,20 @@ pub struct AccessClient {
 }
 
 pub(crate) struct Inner {
-    base_url: BaseUrl,
-    api_version: ApiVersion,
-    client_id: String,
-    client_secret: ClientSecret,
-    transport: Arc<dyn Transport>,
+    pub(crate) base_url: BaseUrl,
+    pub(crate) api_version: ApiVersion,
+    pub(crate) client_id: String,
+    pub(crate) client_secret: ClientSecret,
+    pub(crate) transport: Arc<dyn Transport>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) policy: CachePolicy,
-    client_token: Arc<TokenCache>,
-    sessions: Mutex<HashMap<String, Weak<SessionState>>>,
-    token_requests: AtomicU64,
-}
-
-impl Inner {
-    pub(crate) fn new(
-        base_url: BaseUrl,
-        api_version: ApiVersion,
-        client_id: String,
-        client_secret: ClientSecret,
-        transport: Arc<dyn Transport>,
-        clock: Arc<dyn Clock>,
-        policy: CachePolicy,
-    ) -> Self {
-        Self {
-            base_url,
-            api_version,
-            client_id,
-            client_secret,
-            transport,
-            clock,
-            policy,
-            client_token: Arc::default(),
-            sessions: Mutex::default(),
-            token_requests: AtomicU64::new(0),
-        }
-    }
+    pub(crate) retry: RetryPolicy,
+    pub(crate) sleep: Option<Arc<dyn Sleep>>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) client_token: Arc<TokenCache>,
+    pub(crate) ambiguous_creates: Mutex<HashSet<String>>,
+    pub(crate) sessions: Mutex<HashMap<String, Weak<SessionState>>>,
+    pub(crate) token_requests: AtomicU64,
 }
 
 impl std::fmt::Debug for AccessClient {
@@ -110,6 +92,8 @@ impl std::fmt::Debug for AccessClient {
             .field("client_secret", &self.inner.client_secret)
             .field("transport", &self.inner.transport)
             .field("cache_policy", &self.inner.policy)
+            .field("retry_policy", &self.inner.retry)
+            .field("timeout", &self.inner.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -191,7 +175,7 @@ impl AccessClient {
             Box::pin(async move {
                 let url = client.url(client.inner.api_version.users_path());
                 let password = params.password.as_ref().map(Password::expose_secret);
-                client
+                let result = client
                     .authorized(
                         &TokenSource::Client,
                         Operation::CreateUser,
@@ -210,9 +194,46 @@ impl AccessClient {
                         },
                         wire::decode::<User>,
                     )
-                    .await
+                    .await;
+                client.track_create(params.id.as_ref(), result)
             })
         })
+    }
+
+    /// Remembers creates that failed ambiguously, so that a later `ENTITY_EXISTS` for the
+    /// same id says the earlier attempt most likely created the user.
+    fn track_create(&self, id: Option<&UserId>, result: CallResult<User>) -> CallResult<User> {
+        let Some(id) = id else {
+            return result;
+        };
+        let key = id.as_str().to_ascii_lowercase();
+        let mut ambiguous = self
+            .inner
+            .ambiguous_creates
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match result {
+            Ok(user) => {
+                ambiguous.remove(&key);
+                Ok(user)
+            }
+            Err(e) if e.may_have_taken_effect() => {
+                ambiguous.insert(key);
+                Err(e)
+            }
+            Err(Error::Api(api))
+                if api.message.first_code()
+                    == Some(&finapi_access_types::ErrorCode::EntityExists)
+                    && ambiguous.remove(&key) =>
+            {
+                let mut api = Arc::unwrap_or_clone(api);
+                api.note = Some(format!(
+                    "an earlier create of `{id}` by this client failed without an answer: it most likely created this user"
+                ));
+                Err(Error::Api(Arc::new(api)))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Step 3: a user token, with the `password` grant. Use it as `Authorization: Bearer` for
@@ -520,6 +541,8 @@ impl AccessClient {
         Ok(response)
     }
 
+    /// Sends `request` (again, as the retry policy decides), then decodes the answer. One
+    /// tracing span per attempt: method, path, request id, attempt, status, duration.
     pub(crate) async fn send_and_decode<T>(
         &self,
         operation: Operation,
@@ -529,11 +552,73 @@ impl AccessClient {
         decode: Decoder<T>,
     ) -> CallResult<T> {
         opts.apply(operation, &mut request)?;
-        let request_id = opts.request_id.clone();
-        let response = match self.inner.transport.send(request).await {
-            Ok(response) => response,
-            Err(e) => return Err(wire::transport_failure(operation, request_id, e)),
-        };
-        decode(operation, &response, request_id, secrets)
+        let timeout = opts.timeout.or(self.inner.timeout);
+        let sleeper = self
+            .inner
+            .sleep
+            .clone()
+            .or_else(|| self.inner.transport.sleeper());
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut this = wire::clone_request(&request);
+            if let Some(timeout) = timeout {
+                this.extensions_mut().insert(RequestTimeout(timeout));
+            }
+            let span = tracing::info_span!(
+                "finapi_access.request",
+                operation = operation.as_str(),
+                method = %this.method(),
+                path = this.uri().path(),
+                request_id = %opts.request_id,
+                attempt,
+                status = tracing::field::Empty,
+                duration_ms = tracing::field::Empty,
+            );
+            let started = Instant::now();
+            let result = self
+                .inner
+                .transport
+                .send(this)
+                .instrument(span.clone())
+                .await;
+            span.record("duration_ms", started.elapsed().as_millis() as u64);
+            let outcome = match &result {
+                Ok(response) => {
+                    span.record("status", response.status().as_u16());
+                    Outcome::Response(response.status(), response.headers())
+                }
+                Err(e) => Outcome::Transport(e.kind()),
+            };
+            let decision = match &sleeper {
+                Some(_) => self.inner.retry.decide(
+                    operation.is_idempotent(),
+                    attempt,
+                    outcome,
+                    SystemTime::now(),
+                    fastrand::f64(),
+                ),
+                None => RetryDecision::Stop,
+            };
+            if let (RetryDecision::RetryAfter(delay), Some(sleeper)) = (decision, &sleeper) {
+                tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, "retrying");
+                sleeper.sleep(delay).await;
+                continue;
+            }
+            let request_id = opts.request_id.clone();
+            return match result {
+                Ok(response) => {
+                    decode(operation, &response, request_id, secrets).map_err(|e| match e {
+                        Error::Api(api) if attempt > 1 => {
+                            let mut api = Arc::unwrap_or_clone(api);
+                            api.attempts = attempt;
+                            Error::Api(Arc::new(api))
+                        }
+                        other => other,
+                    })
+                }
+                Err(e) => Err(wire::transport_failure(operation, request_id, e, attempt)),
+            };
+        }
     }
 }

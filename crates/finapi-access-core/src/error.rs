@@ -47,6 +47,23 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Whether sending this request twice has the effect of sending it once: GET, DELETE,
+    /// the token grants and revocation. Only these are retried after an ambiguous failure.
+    pub fn is_idempotent(self) -> bool {
+        matches!(
+            self,
+            Self::ClientToken
+                | Self::UserToken
+                | Self::RefreshToken
+                | Self::Revoke
+                | Self::GetUser
+                | Self::DeleteUser
+                | Self::DeleteUnverifiedUser
+                | Self::VerificationStatus
+                | Self::ListUsers
+        )
+    }
+
     /// A short human name, for example `create user`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -154,6 +171,12 @@ impl Error {
         }
     }
 
+    /// Whether the failed request may still have taken effect at finAPI (an ambiguous
+    /// failure of a request that is not idempotent): check before repeating it.
+    pub fn may_have_taken_effect(&self) -> bool {
+        matches!(self, Self::Transport(e) if e.may_have_taken_effect)
+    }
+
     /// The transport failure, for [`Error::Transport`].
     pub fn transport_error(&self) -> Option<&TransportError> {
         match self {
@@ -172,7 +195,7 @@ fn write_request_id(f: &mut std::fmt::Formatter<'_>, request_id: &RequestId) -> 
 }
 
 /// finAPI's `ErrorMessage` answer, with the status and request id.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ApiError {
     /// The operation that failed.
@@ -183,6 +206,11 @@ pub struct ApiError {
     pub request_id: RequestId,
     /// The decoded body; messages are scrubbed of the request's secrets.
     pub message: ErrorMessage,
+    /// How many attempts were sent (more than 1 after retries).
+    pub attempts: u32,
+    /// What the SDK knows beyond finAPI's answer (for example that an earlier attempt of
+    /// the same create may have created the user).
+    pub note: Option<String>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -201,6 +229,9 @@ impl std::fmt::Display for ApiError {
         }
         if self.message.errors.len() > 1 {
             write!(f, " (and {} more)", self.message.errors.len() - 1)?;
+        }
+        if let Some(note) = &self.note {
+            write!(f, "; {note}")?;
         }
         write_request_id(f, &self.request_id)
     }
@@ -281,13 +312,29 @@ pub struct TransportFailure {
     pub operation: Operation,
     /// The request id that was sent.
     pub request_id: RequestId,
-    /// The transport's error.
+    /// The transport's error (of the last attempt).
     pub source: TransportError,
+    /// How many attempts were sent.
+    pub attempts: u32,
+    /// Whether the request may have reached finAPI and taken effect (a timeout or I/O
+    /// failure of a request that is not idempotent, such as create user).
+    pub may_have_taken_effect: bool,
 }
 
 impl std::fmt::Display for TransportFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} failed: {}", self.operation, self.source)?;
+        if self.attempts > 1 {
+            write!(f, " after {} attempts", self.attempts)?;
+        }
+        if self.may_have_taken_effect {
+            match self.operation {
+                Operation::CreateUser => f.write_str(
+                    "; the request may have reached finAPI, so the user may have been created: check (or create again with the same id, which answers ENTITY_EXISTS if it was) before creating another",
+                )?,
+                _ => f.write_str("; the request may have reached finAPI and taken effect")?,
+            }
+        }
         write_request_id(f, &self.request_id)
     }
 }

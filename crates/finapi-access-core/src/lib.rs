@@ -47,6 +47,7 @@ mod error;
 mod redact;
 mod request_id;
 mod response;
+mod retry;
 mod session;
 mod transport;
 mod users;
@@ -63,8 +64,9 @@ pub use error::{
 };
 pub use request_id::{REQUEST_ID_HEADER, RequestId};
 pub use response::ApiResponse;
+pub use retry::{Outcome, RetryDecision, RetryPolicy, Sleep};
 pub use session::UserSession;
-pub use transport::{Transport, TransportError, TransportErrorKind};
+pub use transport::{RequestTimeout, Transport, TransportError, TransportErrorKind};
 
 /// The types crate, re-exported so that users of core need one dependency.
 pub use finapi_access_types as types;

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use crate::retry::Sleep;
+
 /// Sends one HTTP request and returns the whole response.
 ///
 /// Implementations are thin: they send the request as it is (no finAPI logic, no retries,
@@ -37,10 +39,19 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
     ///
     /// A [`TransportError`] when no complete response was received: connect failure, timeout,
     /// I/O error, a body over the size limit, or anything else the stack reports.
+    ///
+    /// A [`RequestTimeout`] in the request's extensions is the overall timeout for this
+    /// request; it replaces the transport's default.
     async fn send(
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError>;
+
+    /// How to wait between retries on this transport's runtime; `None` (the default) means
+    /// no retries unless the client was given a [`Sleep`] of its own.
+    fn sleeper(&self) -> Option<Arc<dyn Sleep>> {
+        None
+    }
 }
 
 #[async_trait::async_trait]
@@ -50,6 +61,10 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         (**self).send(request).await
+    }
+
+    fn sleeper(&self) -> Option<Arc<dyn Sleep>> {
+        (**self).sleeper()
     }
 }
 
@@ -61,7 +76,16 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     ) -> Result<http::Response<Bytes>, TransportError> {
         (**self).send(request).await
     }
+
+    fn sleeper(&self) -> Option<Arc<dyn Sleep>> {
+        (**self).sleeper()
+    }
 }
+
+/// The overall timeout of one request, set by the client in the request's extensions
+/// (per client or per call); transports apply it instead of their default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestTimeout(pub std::time::Duration);
 
 /// What kind of failure a [`TransportError`] is; core decides on retries from this alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

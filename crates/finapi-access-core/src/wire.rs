@@ -321,6 +321,8 @@ fn decode_error(
             status,
             request_id,
             message,
+            attempts: 1,
+            note: None,
         }));
     }
     if let Ok(mut oauth) = serde_json::from_slice::<OAuthError>(body) {
@@ -340,17 +342,33 @@ fn decode_error(
     unexpected(operation, response, request_id, reason, secrets)
 }
 
-/// Wraps a transport failure with the operation and the request id that was sent.
+/// Wraps a transport failure with the operation, the request id that was sent and the
+/// number of attempts; a timeout or I/O failure of a non-idempotent request is ambiguous.
 pub(crate) fn transport_failure(
     operation: Operation,
     request_id: RequestId,
     source: TransportError,
+    attempts: u32,
 ) -> Error {
+    let may_have_taken_effect =
+        !operation.is_idempotent() && !matches!(source.kind(), crate::TransportErrorKind::Connect);
     Error::Transport(Arc::new(TransportFailure {
         operation,
         request_id,
         source,
+        attempts,
+        may_have_taken_effect,
     }))
+}
+
+/// A copy of `request` for another attempt.
+pub(crate) fn clone_request(request: &http::Request<Bytes>) -> http::Request<Bytes> {
+    let mut copy = http::Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    copy
 }
 
 #[cfg(test)]

@@ -27,10 +27,11 @@
 
 #![forbid(unsafe_code)]
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use finapi_access_core::{Transport, TransportError, TransportErrorKind};
+use finapi_access_core::{RequestTimeout, Sleep, Transport, TransportError, TransportErrorKind};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
@@ -160,6 +161,16 @@ fn request_error(error: hyper_util::client::legacy::Error) -> TransportError {
     TransportError::new(kind, error)
 }
 
+/// Waits on Tokio's timer, for the client's retry backoff.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleep;
+
+impl Sleep for TokioSleep {
+    fn sleep(&self, duration: Duration) -> futures_util::future::BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
 fn too_large(limit: usize) -> TransportError {
     TransportError::new(
         TransportErrorKind::BodyTooLarge,
@@ -212,11 +223,20 @@ where
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        match self.timeout {
+        let timeout = request
+            .extensions()
+            .get::<RequestTimeout>()
+            .map(|t| t.0)
+            .or(self.timeout);
+        match timeout {
             None => self.exchange(request).await,
             Some(limit) => tokio::time::timeout(limit, self.exchange(request))
                 .await
                 .map_err(|elapsed| TransportError::new(TransportErrorKind::Timeout, elapsed))?,
         }
+    }
+
+    fn sleeper(&self) -> Option<Arc<dyn Sleep>> {
+        Some(Arc::new(TokioSleep))
     }
 }

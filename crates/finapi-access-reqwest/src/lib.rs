@@ -28,10 +28,11 @@
 
 #![forbid(unsafe_code)]
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use finapi_access_core::{Transport, TransportError, TransportErrorKind};
+use finapi_access_core::{RequestTimeout, Sleep, Transport, TransportError, TransportErrorKind};
 
 /// A [`Transport`] over a `reqwest::Client`.
 ///
@@ -145,6 +146,16 @@ fn classify(error: reqwest::Error) -> TransportError {
     TransportError::new(kind, error.without_url())
 }
 
+/// Waits on Tokio's timer, for the client's retry backoff.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleep;
+
+impl Sleep for TokioSleep {
+    fn sleep(&self, duration: Duration) -> futures_util::future::BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
 fn too_large(limit: usize) -> TransportError {
     TransportError::new(
         TransportErrorKind::BodyTooLarge,
@@ -158,8 +169,12 @@ impl Transport for ReqwestTransport {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let request = reqwest::Request::try_from(request.map(reqwest::Body::from))
+        let timeout = request.extensions().get::<RequestTimeout>().map(|t| t.0);
+        let mut request = reqwest::Request::try_from(request.map(reqwest::Body::from))
             .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
+        if let Some(timeout) = timeout {
+            *request.timeout_mut() = Some(timeout);
+        }
         let mut response = self.client.execute(request).await.map_err(classify)?;
         if response
             .content_length()
@@ -183,5 +198,9 @@ impl Transport for ReqwestTransport {
         builder
             .body(body.freeze())
             .map_err(|e| TransportError::new(TransportErrorKind::Other, e))
+    }
+
+    fn sleeper(&self) -> Option<Arc<dyn Sleep>> {
+        Some(Arc::new(TokioSleep))
     }
 }
