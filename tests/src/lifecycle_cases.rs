@@ -198,7 +198,8 @@ pub async fn a_failed_token_request_is_shared_and_not_cached(make: MakeTransport
     Mock::given(method("POST"))
         .and(path("/api/v2/oauth/token"))
         .respond_with(
-            ResponseTemplate::new(503)
+            // 500 is not retried, so exactly one request fails for everyone.
+            ResponseTemplate::new(500)
                 .set_body_json(error_body(
                     "UNEXPECTED_ERROR",
                     "maintenance",
