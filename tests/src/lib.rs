@@ -18,6 +18,7 @@ pub struct EmulatorGuideDoctests;
 pub mod cases;
 pub mod emulator_cases;
 pub mod harness;
+pub mod hostile;
 pub mod lifecycle_cases;
 pub mod spec;
 pub mod users_cases;

@@ -223,7 +223,11 @@ pub async fn a_failed_token_request_is_shared_and_not_cached(make: MakeTransport
     .await;
     for result in &results {
         let err = result.as_ref().unwrap_err();
-        assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR), "{err}");
+        assert_eq!(
+            err.status(),
+            Some(StatusCode::INTERNAL_SERVER_ERROR),
+            "{err}"
+        );
     }
     assert_eq!(
         token_requests(&s.server).await,

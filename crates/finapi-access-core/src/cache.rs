@@ -103,7 +103,8 @@ impl CachePolicy {
             self.jitter.mul_f64(fastrand::f64())
         };
         let early = (self.margin + jitter).min(lifetime / 2);
-        Some(received + lifetime - early)
+        // A lifetime too long for the clock (a hostile `expires_in`) counts as never expiring.
+        received.checked_add(lifetime - early)
     }
 }
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use bytes::Bytes;
 use finapi_access_types::{
     AccessToken, ClientSecret, Password, RefreshToken, TokenResponse, TokenType, User,
-    UserCreateParams, UserId, ValidationError,
+    UserCreateParams, UserId,
 };
 use futures_util::FutureExt;
 use http::{Method, StatusCode};
@@ -18,7 +18,7 @@ use crate::builder::AccessClientBuilder;
 use crate::cache::{CachePolicy, CachedToken, Clock, TokenCache};
 use crate::call::{Call, CallOptions};
 use crate::environment::{ApiVersion, BaseUrl};
-use crate::error::{Error, Operation};
+use crate::error::{Error, Operation, UnexpectedResponse};
 use crate::redact::Secrets;
 use crate::request_id::RequestId;
 use crate::response::ApiResponse;
@@ -530,13 +530,17 @@ impl AccessClient {
             )
             .await?;
         if let TokenType::Other(other) = &response.token_type {
-            return Err(Error::invalid_input(
+            return Err(Error::UnexpectedResponse(Arc::new(UnexpectedResponse {
                 operation,
-                ValidationError::new(
-                    "token_type",
-                    format!("finAPI sent `{other}`; only bearer tokens can be used"),
+                status: response.status(),
+                request_id: response.request_id().clone(),
+                content_type: None,
+                reason: format!(
+                    "token_type is `{}`: only bearer tokens can be used",
+                    other.chars().take(32).collect::<String>()
                 ),
-            ));
+                snippet: String::new(),
+            })));
         }
         Ok(response)
     }

@@ -70,3 +70,85 @@ pub use transport::{RequestTimeout, Transport, TransportError, TransportErrorKin
 
 /// The types crate, re-exported so that users of core need one dependency.
 pub use finapi_access_types as types;
+
+/// Entry points for the fuzz targets in `fuzz/`: not part of the API.
+#[doc(hidden)]
+pub mod __fuzz {
+    use bytes::Bytes;
+
+    use crate::error::Operation;
+    use crate::redact::Secrets;
+    use crate::request_id::RequestId;
+    use crate::wire;
+
+    /// A decoder the fuzz targets exercise.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Decoder {
+        /// Token responses.
+        Token,
+        /// Users.
+        User,
+        /// Verification status.
+        VerificationStatus,
+        /// Password change requests.
+        PasswordChange,
+        /// User list pages.
+        UserList,
+        /// Bulk deletion results.
+        DeletedUsers,
+        /// Empty success answers (and every error body).
+        Empty,
+    }
+
+    /// Decodes `body` with `status` and `content_type` as `decoder` does, and formats the
+    /// outcome as the SDK would show it. Never panics (that is what the fuzzers check).
+    pub fn decode(decoder: Decoder, status: u16, content_type: &str, body: &[u8]) -> String {
+        let Ok(status) = http::StatusCode::from_u16(status) else {
+            return String::new();
+        };
+        let mut response = http::Response::new(Bytes::copy_from_slice(body));
+        *response.status_mut() = status;
+        if let Ok(value) = http::HeaderValue::from_str(content_type) {
+            response
+                .headers_mut()
+                .insert(http::header::CONTENT_TYPE, value);
+        }
+        let id = RequestId::generate();
+        let secrets = Secrets::new(["fuzz-secret"]);
+        let op = Operation::GetUser;
+        match decoder {
+            Decoder::Token => format!(
+                "{:?}",
+                wire::decode::<finapi_access_types::TokenResponse>(op, &response, id, &secrets)
+            ),
+            Decoder::User => format!(
+                "{:?}",
+                wire::decode::<finapi_access_types::User>(op, &response, id, &secrets)
+            ),
+            Decoder::VerificationStatus => format!(
+                "{:?}",
+                wire::decode::<finapi_access_types::VerificationStatus>(
+                    op, &response, id, &secrets
+                )
+            ),
+            Decoder::PasswordChange => format!(
+                "{:?}",
+                wire::decode::<finapi_access_types::PasswordChangeRequest>(
+                    op, &response, id, &secrets
+                )
+            ),
+            Decoder::UserList => format!(
+                "{:?}",
+                wire::decode::<finapi_access_types::UserInfoPage>(op, &response, id, &secrets)
+            ),
+            Decoder::DeletedUsers => format!(
+                "{:?}",
+                wire::decode::<finapi_access_types::DeletedUsers>(op, &response, id, &secrets)
+            ),
+            Decoder::Empty => match wire::decode_empty(op, &response, id, &secrets) {
+                Ok(ok) => format!("{ok:?}"),
+                Err(e) => format!("{e} {e:?}"),
+            },
+        }
+    }
+}

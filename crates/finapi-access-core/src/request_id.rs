@@ -40,10 +40,9 @@ impl RequestId {
         Self(uuid::Uuid::new_v4().to_string())
     }
 
-    /// Takes the id a server echoed, as it came (for reading it back, not for sending).
+    /// The id a server echoed, when it is a valid request id.
     pub(crate) fn from_header(value: &http::HeaderValue) -> Option<Self> {
-        let value = value.to_str().ok()?;
-        (!value.is_empty()).then(|| Self(value.to_owned()))
+        Self::new(value.to_str().ok()?).ok()
     }
 
     /// The id as a string slice.

@@ -461,6 +461,37 @@ mod tests {
             .unwrap()
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_credentials_round_trip_through_the_form_encoding(
+            client_id in "(?s).{1,40}",
+            secret in "(?s).{1,64}",
+            user in "[A-Za-z0-9._+@-]{1,36}",
+            password in "(?s).{6,128}",
+        ) {
+            let user_id = UserId::new(user.clone()).unwrap();
+            let pw = Password::new(password.clone()).unwrap();
+            let request = token_request(
+                "https://x.example/api/v2/oauth/token",
+                &client_id,
+                &ClientSecret::new(secret.clone()),
+                &Grant::Password { username: &user_id, password: &pw },
+                &rid(),
+            )
+            .unwrap();
+            let form = form_of(&request);
+            proptest::prop_assert_eq!(form, vec![
+                ("grant_type".to_owned(), "password".to_owned()),
+                ("client_id".to_owned(), client_id),
+                ("client_secret".to_owned(), secret),
+                ("username".to_owned(), user),
+                ("password".to_owned(), password),
+            ]);
+            let raw = std::str::from_utf8(request.body()).unwrap();
+            proptest::prop_assert!(raw.bytes().all(|b| b.is_ascii_graphic()), "only ASCII on the wire: {}", raw);
+        }
+    }
+
     #[test]
     fn path_segments_are_percent_encoded() {
         assert_eq!(path_segment("a.b-c_d+e@f"), "a.b-c_d+e@f");
