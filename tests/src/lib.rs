@@ -20,6 +20,7 @@ pub mod emulator_cases;
 pub mod harness;
 pub mod hostile;
 pub mod lifecycle_cases;
+pub mod resilience_cases;
 pub mod spec;
 pub mod users_cases;
 
