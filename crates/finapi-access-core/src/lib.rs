@@ -71,15 +71,50 @@ pub use transport::{RequestTimeout, Transport, TransportError, TransportErrorKin
 /// The types crate, re-exported so that users of core need one dependency.
 pub use finapi_access_types as types;
 
-/// Entry points for the fuzz targets in `fuzz/`: not part of the API.
+/// Entry points for the fuzz targets in `fuzz/` and the micro-benchmarks: not part of the
+/// API, no stability promised.
 #[doc(hidden)]
-pub mod __fuzz {
+pub mod __internals {
     use bytes::Bytes;
 
     use crate::error::Operation;
     use crate::redact::Secrets;
     use crate::request_id::RequestId;
     use crate::wire;
+
+    /// Builds a password-grant request as `user_token` does.
+    pub fn password_grant_request(
+        url: &str,
+        client_id: &str,
+        secret: &finapi_access_types::ClientSecret,
+        user: &finapi_access_types::UserId,
+        password: &finapi_access_types::Password,
+    ) -> Option<http::Request<Bytes>> {
+        let grant = wire::Grant::Password {
+            username: user,
+            password,
+        };
+        wire::token_request(url, client_id, secret, &grant, &RequestId::generate()).ok()
+    }
+
+    /// Builds a create-user request as `create_user` does.
+    pub fn create_user_request(
+        url: &str,
+        token: &finapi_access_types::AccessToken,
+        params: &finapi_access_types::UserCreateParams,
+    ) -> Option<http::Request<Bytes>> {
+        let op = Operation::CreateUser;
+        let body = wire::json_body(op, params).ok()?;
+        wire::bearer_request(
+            op,
+            http::Method::POST,
+            url,
+            token,
+            Some(body),
+            &RequestId::generate(),
+        )
+        .ok()
+    }
 
     /// A decoder the fuzz targets exercise.
     #[derive(Debug, Clone, Copy)]
@@ -98,6 +133,28 @@ pub mod __fuzz {
         DeletedUsers,
         /// Empty success answers (and every error body).
         Empty,
+    }
+
+    /// Decodes without formatting the outcome (for benchmarks); whether it was a success.
+    pub fn decode_quiet(decoder: Decoder, status: u16, body: &[u8]) -> bool {
+        let Ok(status) = http::StatusCode::from_u16(status) else {
+            return false;
+        };
+        let mut response = http::Response::new(Bytes::copy_from_slice(body));
+        *response.status_mut() = status;
+        let id = RequestId::generate();
+        let secrets = Secrets::default();
+        let op = Operation::GetUser;
+        match decoder {
+            Decoder::Token => {
+                wire::decode::<finapi_access_types::TokenResponse>(op, &response, id, &secrets)
+                    .is_ok()
+            }
+            Decoder::User => {
+                wire::decode::<finapi_access_types::User>(op, &response, id, &secrets).is_ok()
+            }
+            _ => wire::decode_empty(op, &response, id, &secrets).is_ok(),
+        }
     }
 
     /// Decodes `body` with `status` and `content_type` as `decoder` does, and formats the

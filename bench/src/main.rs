@@ -1,0 +1,416 @@
+//! `cargo xtask bench`: the SDK against raw transports and the oauth2 crate, all on loopback,
+//! each comparison interleaved round by round in one process so that ratios hold on a noisy
+//! machine. Ends with `ratio <name> <value>` and `count <name> <value>` lines.
+
+#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::cast_precision_loss)]
+
+mod fixed;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use finapi_access_core::types::{ClientSecret, Password, UserCreateParams, UserId};
+use finapi_access_core::{AccessClient, ManualClock, Transport};
+use finapi_access_emulator::{Emulator, EmulatorConfig};
+use finapi_access_hyper::HyperTransport;
+use finapi_access_reqwest::ReqwestTransport;
+
+/// Sizes of one run.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    rounds: usize,
+    grants_per_round: usize,
+    calls: usize,
+    tasks: usize,
+    emulator_calls: usize,
+}
+
+const FULL: Plan = Plan {
+    rounds: 7,
+    grants_per_round: 1_000,
+    calls: 20_000,
+    tasks: 64,
+    emulator_calls: 5_000,
+};
+const QUICK: Plan = Plan {
+    rounds: 3,
+    grants_per_round: 300,
+    calls: 20_000,
+    tasks: 64,
+    emulator_calls: 1_000,
+};
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[index]
+}
+
+/// One contender's measurements.
+#[derive(Debug, Default)]
+struct Series {
+    rates: Vec<f64>,
+    latencies: Vec<Duration>,
+}
+
+impl Series {
+    fn median_rate(&mut self) -> f64 {
+        median(&mut self.rates)
+    }
+
+    fn row(&mut self, name: &str, unit: &str) {
+        self.latencies.sort();
+        let rate = self.median_rate();
+        if self.latencies.is_empty() {
+            println!("{name:<44} {rate:>12.0} {unit}");
+        } else {
+            println!(
+                "{name:<44} {rate:>12.0} {unit}   p50 {:>8.1} µs   p99 {:>8.1} µs",
+                percentile(&self.latencies, 0.50).as_secs_f64() * 1e6,
+                percentile(&self.latencies, 0.99).as_secs_f64() * 1e6,
+            );
+        }
+    }
+}
+
+fn sdk_client(base_url: &str, transport: Arc<dyn Transport>) -> AccessClient {
+    AccessClient::builder()
+        .base_url(base_url)
+        .credentials(fixed::CLIENT_ID, ClientSecret::new(fixed::CLIENT_SECRET))
+        .shared_transport(transport)
+        .build()
+        .unwrap()
+}
+
+async fn time_batch<F, Fut>(n: usize, mut call: F) -> f64
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let started = Instant::now();
+    for _ in 0..n {
+        call().await;
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct RawToken {
+    access_token: String,
+    token_type: String,
+    expires_in: u64,
+}
+
+/// (1) `client_credentials` grants per second, sequential, cache bypassed.
+async fn token_exchange(plan: Plan, base_url: &str) -> Vec<(String, f64)> {
+    let token_url = format!("{base_url}/api/v2/oauth/token");
+    let sdk_reqwest = sdk_client(base_url, Arc::new(ReqwestTransport::new().unwrap()));
+    let sdk_hyper = sdk_client(base_url, Arc::new(HyperTransport::new().unwrap()));
+    let raw = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let oauth_http = oauth2::reqwest::Client::builder()
+        .redirect(oauth2::reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let oauth = oauth2::basic::BasicClient::new(oauth2::ClientId::new(fixed::CLIENT_ID.into()))
+        .set_client_secret(oauth2::ClientSecret::new(fixed::CLIENT_SECRET.into()))
+        .set_token_uri(oauth2::TokenUrl::new(token_url.clone()).unwrap())
+        .set_auth_type(oauth2::AuthType::RequestBody);
+
+    let mut series: [Series; 4] = Default::default();
+    for _ in 0..plan.rounds {
+        let n = plan.grants_per_round;
+        series[0].rates.push(
+            time_batch(n, || async {
+                sdk_reqwest.client_token().await.unwrap();
+            })
+            .await,
+        );
+        series[1].rates.push(
+            time_batch(n, || async {
+                sdk_hyper.client_token().await.unwrap();
+            })
+            .await,
+        );
+        series[2].rates.push(
+            time_batch(n, || async {
+                let body = raw
+                    .post(&token_url)
+                    .form(&[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", fixed::CLIENT_ID),
+                        ("client_secret", fixed::CLIENT_SECRET),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap();
+                let _: RawToken = serde_json::from_slice(&body).unwrap();
+            })
+            .await,
+        );
+        series[3].rates.push(
+            time_batch(n, || async {
+                oauth
+                    .exchange_client_credentials()
+                    .request_async(&oauth_http)
+                    .await
+                    .unwrap();
+            })
+            .await,
+        );
+    }
+    println!(
+        "\n(1) token exchange: client_credentials grants per second (sequential, median of {} rounds)",
+        plan.rounds
+    );
+    let names = [
+        "sdk (reqwest)",
+        "sdk (hyper)",
+        "hand-written reqwest form post",
+        "oauth2 5.x (reqwest)",
+    ];
+    for (s, name) in series.iter_mut().zip(names) {
+        s.row(name, "grants/s");
+    }
+    let [sdk_r, sdk_h, raw_r, oauth] = series.map(|mut s| s.median_rate());
+    vec![
+        ("token_sdk_reqwest_vs_oauth2".into(), sdk_r / oauth),
+        ("token_sdk_hyper_vs_oauth2".into(), sdk_h / oauth),
+        ("token_sdk_reqwest_vs_raw_reqwest".into(), sdk_r / raw_r),
+    ]
+}
+
+/// Runs `total` calls from `tasks` tasks; returns (calls per second, latencies).
+async fn load<F, Fut>(tasks: usize, total: usize, call: F) -> (f64, Vec<Duration>)
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let call = Arc::new(call);
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..tasks)
+        .map(|_| {
+            let call = call.clone();
+            let next = next.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while next.fetch_add(1, Ordering::Relaxed) < total {
+                    let t = Instant::now();
+                    call().await;
+                    latencies.push(t.elapsed());
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(total);
+    for worker in workers {
+        latencies.extend(worker.await.unwrap());
+    }
+    (total as f64 / started.elapsed().as_secs_f64(), latencies)
+}
+
+fn bare_get(base_url: &str) -> http::Request<Bytes> {
+    http::Request::builder()
+        .method("GET")
+        .uri(format!("{base_url}/api/v2/users"))
+        .header("authorization", format!("Bearer {}", fixed::ACCESS_TOKEN))
+        .header("accept", "application/json")
+        .body(Bytes::new())
+        .unwrap()
+}
+
+/// (2) authorised GET user calls from many tasks with a cached token.
+async fn authorised_calls(plan: Plan, base_url: &str) -> Vec<(String, f64)> {
+    let transports: [(&str, Arc<dyn Transport>); 2] = [
+        ("reqwest", Arc::new(ReqwestTransport::new().unwrap())),
+        ("hyper", Arc::new(HyperTransport::new().unwrap())),
+    ];
+    let mut series: [Series; 4] = Default::default();
+    for _ in 0..plan.rounds {
+        for (i, (_, transport)) in transports.iter().enumerate() {
+            let client = sdk_client(base_url, transport.clone());
+            let session = client.user_session(
+                UserId::new("bench-user").unwrap(),
+                Password::new("bench-password").unwrap(),
+            );
+            session.token().await.unwrap();
+            let (rate, lat) = load(plan.tasks, plan.calls, move || {
+                let session = session.clone();
+                async move {
+                    session.get_user().await.unwrap();
+                }
+            })
+            .await;
+            series[2 * i].rates.push(rate);
+            series[2 * i].latencies.extend(lat);
+            let transport = transport.clone();
+            let base = base_url.to_owned();
+            let (rate, lat) = load(plan.tasks, plan.calls, move || {
+                let transport = transport.clone();
+                let request = bare_get(&base);
+                async move {
+                    let response = transport.send(request).await.unwrap();
+                    assert!(response.status().is_success());
+                }
+            })
+            .await;
+            series[2 * i + 1].rates.push(rate);
+            series[2 * i + 1].latencies.extend(lat);
+        }
+    }
+    println!(
+        "\n(2) authorised calls: {} GET user calls from {} tasks, cached token (median of {} rounds)",
+        plan.calls, plan.tasks, plan.rounds
+    );
+    let names = [
+        "sdk session.get_user (reqwest)",
+        "bare request, fixed bearer (reqwest)",
+        "sdk session.get_user (hyper)",
+        "bare request, fixed bearer (hyper)",
+    ];
+    for (s, name) in series.iter_mut().zip(names) {
+        s.row(name, "calls/s");
+    }
+    let [sdk_r, raw_r, sdk_h, raw_h] = series.map(|mut s| s.median_rate());
+    vec![
+        (
+            "sdk_reqwest_vs_raw_reqwest_throughput".into(),
+            sdk_r / raw_r,
+        ),
+        ("sdk_hyper_vs_raw_hyper_throughput".into(), sdk_h / raw_h),
+    ]
+}
+
+/// (3) token requests during (2) against the emulator: cold cache, and expiry halfway.
+async fn token_requests_under_load(plan: Plan) -> Vec<(String, f64)> {
+    let mut counts = Vec::new();
+    for expire_halfway in [false, true] {
+        let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        let clock = Arc::new(ManualClock::new());
+        let client = AccessClient::builder()
+            .base_url(emulator.base_url())
+            .credentials(
+                emulator.client_id(),
+                ClientSecret::new(emulator.client_secret()),
+            )
+            .transport(ReqwestTransport::new().unwrap())
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        let user = client.create_user(UserCreateParams::new()).await.unwrap();
+        let session = client.user_session(user.id.clone(), user.password.clone());
+        let before = emulator.token_requests();
+        let done = Arc::new(AtomicUsize::new(0));
+        let emulator = Arc::new(emulator);
+        let half = plan.calls / 2;
+        let (_, _) = {
+            let emulator = emulator.clone();
+            load(plan.tasks, plan.calls, move || {
+                let session = session.clone();
+                let done = done.clone();
+                let clock = clock.clone();
+                let emulator = emulator.clone();
+                async move {
+                    session.get_user().await.unwrap();
+                    if expire_halfway && done.fetch_add(1, Ordering::SeqCst) + 1 == half {
+                        clock.advance(Duration::from_secs(3601));
+                        emulator.advance_clock(Duration::from_secs(3601));
+                    }
+                }
+            })
+            .await
+        };
+        let name = if expire_halfway {
+            "token_requests_expiring_halfway"
+        } else {
+            "token_requests_cold_cache"
+        };
+        counts.push((name.to_owned(), (emulator.token_requests() - before) as f64));
+    }
+    println!(
+        "\n(3) token requests during {} GET user calls from {} tasks (emulator)",
+        plan.calls, plan.tasks
+    );
+    for (name, value) in &counts {
+        println!("{name:<44} {value:>12.0}");
+    }
+    counts
+}
+
+/// (4) emulator throughput for token and create-user calls.
+async fn emulator_throughput(plan: Plan) {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let client = AccessClient::builder()
+        .base_url(emulator.base_url())
+        .credentials(
+            emulator.client_id(),
+            ClientSecret::new(emulator.client_secret()),
+        )
+        .transport(ReqwestTransport::new().unwrap())
+        .build()
+        .unwrap();
+    let token_client = client.clone();
+    let (tokens, _) = load(plan.tasks, plan.emulator_calls, move || {
+        let client = token_client.clone();
+        async move {
+            client.client_token().await.unwrap();
+        }
+    })
+    .await;
+    let (creates, _) = load(plan.tasks, plan.emulator_calls, move || {
+        let client = client.clone();
+        async move {
+            client.create_user(UserCreateParams::new()).await.unwrap();
+        }
+    })
+    .await;
+    println!(
+        "\n(4) emulator: {} calls from {} tasks (SDK with reqwest)",
+        plan.emulator_calls, plan.tasks
+    );
+    println!(
+        "{:<44} {tokens:>12.0} requests/s",
+        "token (client_credentials)"
+    );
+    println!("{:<44} {creates:>12.0} requests/s", "create user");
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let plan = if quick { QUICK } else { FULL };
+    println!(
+        "finapi-access benchmarks ({}), {} cores",
+        if quick { "quick" } else { "full" },
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let server = fixed::start().await;
+    let mut ratios = token_exchange(plan, &server).await;
+    ratios.extend(authorised_calls(plan, &server).await);
+    let counts = token_requests_under_load(plan).await;
+    emulator_throughput(plan).await;
+    println!();
+    for (name, value) in ratios {
+        println!("ratio {name} {value:.3}");
+    }
+    for (name, value) in counts {
+        println!("count {name} {value:.0}");
+    }
+}
