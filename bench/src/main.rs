@@ -28,15 +28,15 @@ struct Plan {
 }
 
 const FULL: Plan = Plan {
-    rounds: 7,
-    grants_per_round: 1_000,
+    rounds: 9,
+    grants_per_round: 400,
     calls: 20_000,
     tasks: 64,
     emulator_calls: 5_000,
 };
 const QUICK: Plan = Plan {
-    rounds: 3,
-    grants_per_round: 300,
+    rounds: 5,
+    grants_per_round: 200,
     calls: 20_000,
     tasks: 64,
     emulator_calls: 1_000,
@@ -116,8 +116,9 @@ async fn token_exchange(plan: Plan, base_url: &str) -> Vec<(String, f64)> {
     let token_url = format!("{base_url}/api/v2/oauth/token");
     let sdk_reqwest = sdk_client(base_url, Arc::new(ReqwestTransport::new().unwrap()));
     let sdk_hyper = sdk_client(base_url, Arc::new(HyperTransport::new().unwrap()));
-    let raw = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
+    // The same reqwest settings the SDK's transport uses, without the SDK.
+    let raw = ReqwestTransport::default_client_builder()
+        .unwrap()
         .build()
         .unwrap();
     let oauth_http = oauth2::reqwest::Client::builder()
@@ -243,36 +244,42 @@ async fn authorised_calls(plan: Plan, base_url: &str) -> Vec<(String, f64)> {
         ("hyper", Arc::new(HyperTransport::new().unwrap())),
     ];
     let mut series: [Series; 4] = Default::default();
-    for _ in 0..plan.rounds {
+    for round in 0..plan.rounds {
         for (i, (_, transport)) in transports.iter().enumerate() {
-            let client = sdk_client(base_url, transport.clone());
-            let session = client.user_session(
-                UserId::new("bench-user").unwrap(),
-                Password::new("bench-password").unwrap(),
-            );
-            session.token().await.unwrap();
-            let (rate, lat) = load(plan.tasks, plan.calls, move || {
-                let session = session.clone();
-                async move {
-                    session.get_user().await.unwrap();
-                }
-            })
-            .await;
-            series[2 * i].rates.push(rate);
-            series[2 * i].latencies.extend(lat);
-            let transport = transport.clone();
-            let base = base_url.to_owned();
-            let (rate, lat) = load(plan.tasks, plan.calls, move || {
-                let transport = transport.clone();
-                let request = bare_get(&base);
-                async move {
-                    let response = transport.send(request).await.unwrap();
-                    assert!(response.status().is_success());
-                }
-            })
-            .await;
-            series[2 * i + 1].rates.push(rate);
-            series[2 * i + 1].latencies.extend(lat);
+            // Alternate which goes first, so that drift on the machine favours neither.
+            let sdk_first = round % 2 == 0;
+            for sdk in [sdk_first, !sdk_first] {
+                let (rate, lat) = if sdk {
+                    let client = sdk_client(base_url, transport.clone());
+                    let session = client.user_session(
+                        UserId::new("bench-user").unwrap(),
+                        Password::new("bench-password").unwrap(),
+                    );
+                    session.token().await.unwrap();
+                    load(plan.tasks, plan.calls, move || {
+                        let session = session.clone();
+                        async move {
+                            session.get_user().await.unwrap();
+                        }
+                    })
+                    .await
+                } else {
+                    let transport = transport.clone();
+                    let base = base_url.to_owned();
+                    load(plan.tasks, plan.calls, move || {
+                        let transport = transport.clone();
+                        let request = bare_get(&base);
+                        async move {
+                            let response = transport.send(request).await.unwrap();
+                            assert!(response.status().is_success());
+                        }
+                    })
+                    .await
+                };
+                let index = 2 * i + usize::from(!sdk);
+                series[index].rates.push(rate);
+                series[index].latencies.extend(lat);
+            }
         }
     }
     println!(
@@ -392,6 +399,66 @@ async fn emulator_throughput(plan: Plan) {
     println!("{:<44} {creates:>12.0} requests/s", "create user");
 }
 
+/// Only one contender of (2), for a profiler: `--profile=sdk` or `--profile=bare`.
+async fn profile(which: &str, base_url: &str) {
+    let transport: Arc<dyn Transport> = Arc::new(HyperTransport::new().unwrap());
+    let calls = 5_000;
+    if which == "token-sdk" {
+        let client = sdk_client(base_url, Arc::new(ReqwestTransport::new().unwrap()));
+        time_batch(2_000, || async {
+            client.client_token().await.unwrap();
+        })
+        .await;
+    } else if which == "token-raw" {
+        let raw = ReqwestTransport::default_client_builder()
+            .unwrap()
+            .build()
+            .unwrap();
+        let url = format!("{base_url}/api/v2/oauth/token");
+        time_batch(2_000, || async {
+            let body = raw
+                .post(&url)
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", fixed::CLIENT_ID),
+                    ("client_secret", fixed::CLIENT_SECRET),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            let _: RawToken = serde_json::from_slice(&body).unwrap();
+        })
+        .await;
+    } else if which == "sdk" {
+        let client = sdk_client(base_url, transport);
+        let session = client.user_session(
+            UserId::new("bench-user").unwrap(),
+            Password::new("bench-password").unwrap(),
+        );
+        session.token().await.unwrap();
+        load(8, calls, move || {
+            let session = session.clone();
+            async move {
+                session.get_user().await.unwrap();
+            }
+        })
+        .await;
+    } else {
+        let base = base_url.to_owned();
+        load(8, calls, move || {
+            let transport = transport.clone();
+            let request = bare_get(&base);
+            async move {
+                transport.send(request).await.unwrap();
+            }
+        })
+        .await;
+    }
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
@@ -402,6 +469,12 @@ async fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let server = fixed::start().await;
+    if let Some(which) =
+        std::env::args().find_map(|a| a.strip_prefix("--profile=").map(str::to_owned))
+    {
+        profile(&which, &server).await;
+        return;
+    }
     let mut ratios = token_exchange(plan, &server).await;
     ratios.extend(authorised_calls(plan, &server).await);
     let counts = token_requests_under_load(plan).await;

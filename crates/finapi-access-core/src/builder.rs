@@ -7,7 +7,7 @@ use std::time::Duration;
 use finapi_access_types::{ClientSecret, ValidationError};
 
 use crate::cache::{CachePolicy, Clock, SystemClock};
-use crate::client::{AccessClient, Inner};
+use crate::client::{AccessClient, Inner, Urls};
 use crate::environment::{ApiVersion, BaseUrl, Environment};
 use crate::error::{Error, Operation};
 use crate::retry::{RetryPolicy, Sleep};
@@ -150,15 +150,16 @@ impl AccessClientBuilder {
             .transport
             .ok_or_else(|| invalid("transport", "is required (call .transport(t))"))?;
         Ok(AccessClient::from_inner(Inner {
+            urls: Urls::new(&base_url, self.api_version),
             base_url,
             api_version: self.api_version,
             client_id,
             client_secret,
-            transport,
+            transport: Arc::clone(&transport),
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             policy: self.cache_policy,
             retry: self.retry_policy,
-            sleep: self.sleep,
+            sleep: self.sleep.or_else(|| transport.sleeper()),
             timeout: self.timeout,
             client_token: Arc::default(),
             ambiguous_creates: Mutex::default(),

@@ -144,13 +144,13 @@ pub(crate) struct TokenCache {
 }
 
 impl TokenCache {
-    fn usable(&self, now: Instant) -> Option<CachedToken> {
+    fn usable(&self, now: Instant) -> Option<AccessToken> {
         self.current
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             .filter(|t| t.is_usable(now))
-            .cloned()
+            .map(|t| t.token.clone())
     }
 
     /// The cached entry even if no longer usable (for its refresh token).
@@ -167,7 +167,7 @@ impl TokenCache {
         self: &Arc<Self>,
         now: Instant,
         fetch: impl FnOnce() -> BoxFuture<'static, Result<CachedToken, Error>>,
-    ) -> Result<CachedToken, Error> {
+    ) -> Result<AccessToken, Error> {
         if let Some(token) = self.usable(now) {
             return Ok(token);
         }
@@ -202,7 +202,7 @@ impl TokenCache {
                 }
             }
         };
-        flight.await
+        flight.await.map(|cached| cached.token)
     }
 
     /// Stores a token fetched outside the cache.

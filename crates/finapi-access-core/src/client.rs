@@ -66,7 +66,25 @@ pub struct AccessClient {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// The fixed URLs of a client, joined once.
+pub(crate) struct Urls {
+    pub(crate) token: String,
+    pub(crate) revoke: String,
+    pub(crate) users: String,
+}
+
+impl Urls {
+    pub(crate) fn new(base: &BaseUrl, version: ApiVersion) -> Self {
+        Self {
+            token: base.join(version.token_path()),
+            revoke: base.join(version.revoke_path()),
+            users: base.join(version.users_path()),
+        }
+    }
+}
+
 pub(crate) struct Inner {
+    pub(crate) urls: Urls,
     pub(crate) base_url: BaseUrl,
     pub(crate) api_version: ApiVersion,
     pub(crate) client_id: String,
@@ -173,7 +191,7 @@ impl AccessClient {
     pub fn create_user(&self, params: UserCreateParams) -> Call<'_, User> {
         Call::new(self, move |client, opts| {
             Box::pin(async move {
-                let url = client.url(client.inner.api_version.users_path());
+                let url = &client.inner.urls.users;
                 let password = params.password.as_ref().map(Password::expose_secret);
                 let result = client
                     .authorized(
@@ -186,7 +204,7 @@ impl AccessClient {
                             wire::bearer_request(
                                 Operation::CreateUser,
                                 Method::POST,
-                                &url,
+                                url,
                                 token,
                                 Some(body),
                                 id,
@@ -279,19 +297,21 @@ impl AccessClient {
     pub fn get_authorized_user<'a>(&'a self, user_token: &'a AccessToken) -> Call<'a, User> {
         Call::new(self, move |client, opts| {
             Box::pin(async move {
-                let url = client.url(client.inner.api_version.users_path());
+                let url = &client.inner.urls.users;
                 let operation = Operation::GetUser;
-                let request = wire::bearer_request(
-                    operation,
-                    Method::GET,
-                    &url,
-                    user_token,
-                    None,
-                    &opts.request_id,
-                )?;
+                let build = || {
+                    wire::bearer_request(
+                        operation,
+                        Method::GET,
+                        url,
+                        user_token,
+                        None,
+                        &opts.request_id,
+                    )
+                };
                 let secrets = Secrets::new([user_token.expose_secret()]);
                 client
-                    .send_and_decode(operation, request, &opts, &secrets, wire::decode::<User>)
+                    .send_and_decode(operation, &build, &opts, &secrets, wire::decode::<User>)
                     .await
             })
         })
@@ -366,7 +386,7 @@ impl AccessClient {
     ) -> Call<'a, ()> {
         Call::new(self, move |client, opts| {
             Box::pin(async move {
-                let url = client.url(client.inner.api_version.revoke_path());
+                let url = &client.inner.urls.revoke;
                 let version = client.inner.api_version;
                 let result = client
                     .authorized(
@@ -374,7 +394,7 @@ impl AccessClient {
                         Operation::Revoke,
                         &opts,
                         &[token],
-                        |bearer, id| wire::revoke_request(version, &url, bearer, token, hint, id),
+                        |bearer, id| wire::revoke_request(version, url, bearer, token, hint, id),
                         wire::decode_empty,
                     )
                     .await?;
@@ -430,8 +450,7 @@ impl AccessClient {
         match source {
             TokenSource::Client => {
                 let client = self.clone();
-                let cached = self
-                    .inner
+                self.inner
                     .client_token
                     .get(now, move || {
                         async move {
@@ -450,8 +469,7 @@ impl AccessClient {
                         ))
                         .boxed()
                     })
-                    .await?;
-                Ok(cached.token)
+                    .await
             }
             TokenSource::User(state) => state.token(self, now).await,
         }
@@ -473,17 +491,17 @@ impl AccessClient {
         operation: Operation,
         opts: &CallOptions,
         secrets: &[&str],
-        build: impl Fn(&AccessToken, &RequestId) -> Result<http::Request<Bytes>, Error>,
+        build: impl Fn(&AccessToken, &RequestId) -> Result<http::Request<Bytes>, Error> + Sync,
         decode: Decoder<T>,
     ) -> CallResult<T> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             let token = self.source_token(source).await?;
-            let request = build(&token, &opts.request_id)?;
             let all_secrets = Secrets::new(secrets.iter().copied().chain([token.expose_secret()]));
+            let build_with_token = || build(&token, &opts.request_id);
             let result = self
-                .send_and_decode(operation, request, opts, &all_secrets, decode)
+                .send_and_decode(operation, &build_with_token, opts, &all_secrets, decode)
                 .await;
             match result {
                 Err(e) if attempt == 1 && e.status() == Some(StatusCode::UNAUTHORIZED) => {
@@ -504,14 +522,15 @@ impl AccessClient {
         opts: &CallOptions,
     ) -> Result<ApiResponse<TokenResponse>, Error> {
         let operation = grant.operation();
-        let url = self.url(self.inner.api_version.token_path());
-        let request = wire::token_request(
-            &url,
-            &self.inner.client_id,
-            &self.inner.client_secret,
-            grant,
-            &opts.request_id,
-        )?;
+        let build = || {
+            wire::token_request(
+                &self.inner.urls.token,
+                &self.inner.client_id,
+                &self.inner.client_secret,
+                grant,
+                &opts.request_id,
+            )
+        };
         let mut secrets = vec![self.inner.client_secret.expose_secret()];
         match grant {
             Grant::ClientCredentials => {}
@@ -523,7 +542,7 @@ impl AccessClient {
         let response: ApiResponse<TokenResponse> = self
             .send_and_decode(
                 operation,
-                request,
+                &build,
                 opts,
                 &Secrets::new(secrets),
                 wire::decode::<TokenResponse>,
@@ -545,27 +564,24 @@ impl AccessClient {
         Ok(response)
     }
 
-    /// Sends `request` (again, as the retry policy decides), then decodes the answer. One
-    /// tracing span per attempt: method, path, request id, attempt, status, duration.
+    /// Sends the request `build` makes (again, built anew, as the retry policy decides),
+    /// then decodes the answer. One tracing span per attempt: method, path, request id,
+    /// attempt, status, duration.
     pub(crate) async fn send_and_decode<T>(
         &self,
         operation: Operation,
-        mut request: http::Request<Bytes>,
+        build: &(dyn Fn() -> Result<http::Request<Bytes>, Error> + Sync),
         opts: &CallOptions,
         secrets: &Secrets<'_>,
         decode: Decoder<T>,
     ) -> CallResult<T> {
-        opts.apply(operation, &mut request)?;
         let timeout = opts.timeout.or(self.inner.timeout);
-        let sleeper = self
-            .inner
-            .sleep
-            .clone()
-            .or_else(|| self.inner.transport.sleeper());
+        let sleeper = self.inner.sleep.as_ref();
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut this = wire::clone_request(&request);
+            let mut this = build()?;
+            opts.apply(operation, &mut this)?;
             if let Some(timeout) = timeout {
                 this.extensions_mut().insert(RequestTimeout(timeout));
             }
@@ -604,7 +620,7 @@ impl AccessClient {
                 ),
                 None => RetryDecision::Stop,
             };
-            if let (RetryDecision::RetryAfter(delay), Some(sleeper)) = (decision, &sleeper) {
+            if let (RetryDecision::RetryAfter(delay), Some(sleeper)) = (decision, sleeper) {
                 tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, "retrying");
                 sleeper.sleep(delay).await;
                 continue;

@@ -83,8 +83,7 @@ impl SessionState {
     ) -> Result<AccessToken, Error> {
         let state = Arc::clone(self);
         let client = client.clone();
-        let cached = self
-            .cache
+        self.cache
             .get(now, move || {
                 let grant = if state.refresh_token().is_some() {
                     "refresh_token"
@@ -95,8 +94,7 @@ impl SessionState {
                     .instrument(tracing::info_span!("finapi_access.token_refresh", grant))
                     .boxed()
             })
-            .await?;
-        Ok(cached.token)
+            .await
     }
 
     /// The refresh grant when there is a refresh token; the password grant when there is
@@ -215,37 +213,16 @@ impl UserSession {
 
     /// The user (`GET /users`) with the session's token; the password comes back as `XXXXX`.
     pub fn get_user(&self) -> Call<'_, User> {
-        let source = TokenSource::User(Arc::clone(&self.state));
-        Call::new(&self.client, move |client, opts| {
-            Box::pin(async move {
-                let url = client.url(client.api_version().users_path());
-                client
-                    .authorized(
-                        &source,
-                        Operation::GetUser,
-                        &opts,
-                        &[],
-                        |token, id| {
-                            wire::bearer_request(
-                                Operation::GetUser,
-                                Method::GET,
-                                &url,
-                                token,
-                                None,
-                                id,
-                            )
-                        },
-                        wire::decode::<User>,
-                    )
-                    .await
-            })
-        })
+        let url = self.client.inner.urls.users.clone();
+        let plan = Planned::new(Operation::GetUser, Method::GET, url, wire::decode::<User>);
+        self.client
+            .planned(TokenSource::User(Arc::clone(&self.state)), Ok(plan))
     }
 
     /// Edits the user (`PATCH /users`): at least one field must be set (an empty edit is
     /// refused before sending); `""` clears the email or phone.
     pub fn update_user(&self, params: &UserUpdateParams) -> Call<'_, User> {
-        let url = self.client.url(self.client.api_version().users_path());
+        let url = self.client.inner.urls.users.clone();
         let plan = params
             .validate()
             .map_err(|e| Error::invalid_input(Operation::UpdateUser, e))
@@ -265,7 +242,7 @@ impl UserSession {
     /// Deletes the user (`DELETE /users`) with all their data; the session forgets its
     /// tokens. finAPI answers 423 while a bank connection is busy.
     pub fn delete_user(&self) -> Call<'_, ()> {
-        let url = self.client.url(self.client.api_version().users_path());
+        let url = self.client.inner.urls.users.clone();
         let plan = Planned::new(
             Operation::DeleteUser,
             Method::DELETE,

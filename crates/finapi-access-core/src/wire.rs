@@ -120,13 +120,16 @@ pub(crate) fn token_request(
 }
 
 fn bearer(operation: Operation, token: &AccessToken) -> Result<HeaderValue, Error> {
-    let mut value =
-        HeaderValue::try_from(format!("Bearer {}", token.expose_secret())).map_err(|_| {
-            Error::invalid_input(
-                operation,
-                ValidationError::new("access_token", "holds characters not allowed in a header"),
-            )
-        })?;
+    let secret = token.expose_secret();
+    let mut header = String::with_capacity(7 + secret.len());
+    header.push_str("Bearer ");
+    header.push_str(secret);
+    let mut value = HeaderValue::try_from(header).map_err(|_| {
+        Error::invalid_input(
+            operation,
+            ValidationError::new("access_token", "holds characters not allowed in a header"),
+        )
+    })?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -359,16 +362,6 @@ pub(crate) fn transport_failure(
         attempts,
         may_have_taken_effect,
     }))
-}
-
-/// A copy of `request` for another attempt.
-pub(crate) fn clone_request(request: &http::Request<Bytes>) -> http::Request<Bytes> {
-    let mut copy = http::Request::new(request.body().clone());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    copy
 }
 
 #[cfg(test)]

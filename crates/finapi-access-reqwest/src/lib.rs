@@ -24,6 +24,14 @@
 //! # let _ = token; Ok(()) }
 //! ```
 //!
+//! ## Bringing your own client
+//!
+//! This crate turns on reqwest's `rustls-no-provider` feature and hands reqwest a rustls
+//! configuration on ring. A `reqwest::Client` you build yourself needs a TLS setup too: turn
+//! on a reqwest TLS feature (`rustls` or `native-tls`) in your own `Cargo.toml`, or start from
+//! [`ReqwestTransport::default_client_builder`], which carries this crate's configuration.
+//! Otherwise reqwest panics when the client is built.
+//!
 //! The hyper alternative is `finapi-access-hyper`; the logic lives in `finapi-access-core`.
 
 #![forbid(unsafe_code)]
@@ -156,6 +164,36 @@ impl Sleep for TokioSleep {
     }
 }
 
+/// `http::Request` to `reqwest::Request`, parsing the URL once (reqwest's own conversion
+/// formats the URI and does more work per request).
+fn into_reqwest(request: http::Request<Bytes>) -> Result<reqwest::Request, TransportError> {
+    let (parts, body) = request.into_parts();
+    let invalid = |what: &str| {
+        TransportError::new(TransportErrorKind::Other, format!("the request URL {what}"))
+    };
+    let scheme = parts
+        .uri
+        .scheme_str()
+        .ok_or_else(|| invalid("has no scheme"))?;
+    let authority = parts
+        .uri
+        .authority()
+        .ok_or_else(|| invalid("has no host"))?;
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let mut url = String::with_capacity(scheme.len() + 3 + authority.as_str().len() + path.len());
+    url.push_str(scheme);
+    url.push_str("://");
+    url.push_str(authority.as_str());
+    url.push_str(path);
+    let url =
+        reqwest::Url::parse(&url).map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
+    let mut converted = reqwest::Request::new(parts.method, url);
+    *converted.headers_mut() = parts.headers;
+    *converted.version_mut() = parts.version;
+    *converted.body_mut() = Some(reqwest::Body::from(body));
+    Ok(converted)
+}
+
 fn too_large(limit: usize) -> TransportError {
     TransportError::new(
         TransportErrorKind::BodyTooLarge,
@@ -170,8 +208,8 @@ impl Transport for ReqwestTransport {
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         let timeout = request.extensions().get::<RequestTimeout>().map(|t| t.0);
-        let mut request = reqwest::Request::try_from(request.map(reqwest::Body::from))
-            .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
+        let request = into_reqwest(request)?;
+        let mut request = request;
         if let Some(timeout) = timeout {
             *request.timeout_mut() = Some(timeout);
         }
