@@ -98,7 +98,12 @@ fn validator(key: &str, schema: &Value) -> Result<Arc<jsonschema::Validator>, St
     Ok(validator)
 }
 
-/// Checks one response; `Err` says what does not conform.
+/// Checks one response.
+///
+/// # Errors
+///
+/// What does not conform: an undeclared status, a body the schema refuses, or a body where
+/// the spec declares none.
 pub fn check(method: &str, path: &str, status: u16, body: &[u8]) -> Result<(), String> {
     let operation = &SPEC["paths"][spec_path(path)][method.to_ascii_lowercase()];
     if operation.is_null() {

@@ -36,14 +36,7 @@ impl CliError {
     /// A failed finAPI call: exit code 1, with what to do next where we know it.
     pub(crate) fn call(step: Option<&str>, error: &Error) -> Self {
         let prefix = step.map(|s| format!("{s}: ")).unwrap_or_default();
-        let hint = match error {
-            Error::OAuth(e) if e.body.error == "invalid_client" => format!(
-                " (check {} and {})",
-                target::CLIENT_ID_VAR,
-                target::CLIENT_SECRET_VAR
-            ),
-            _ => String::new(),
-        };
+        let hint = hint(error);
         Self {
             message: format!("{prefix}{error}{hint}"),
             code: if matches!(error, Error::InvalidInput(_)) {
@@ -53,6 +46,36 @@ impl CliError {
             },
         }
     }
+}
+
+/// What to do next, for the failures where we know it.
+fn hint(error: &Error) -> String {
+    use finapi_access_core::types::ErrorCode;
+    let code = error.error_code();
+    let text = match (error, error.status().map(|s| s.as_u16())) {
+        (Error::OAuth(e), _) if e.body.error == "invalid_client" => format!(
+            "check {} and {}",
+            target::CLIENT_ID_VAR,
+            target::CLIENT_SECRET_VAR
+        ),
+        (_, Some(403)) if error.operation() == finapi_access_core::Operation::UserToken => {
+            "the user may not be verified yet: run `finapi-access users verify --user-id ID`".to_owned()
+        }
+        (_, Some(423)) if code == Some(&ErrorCode::Locked) => {
+            "the user is locked or busy: a locked user is unlocked by `users request-password-change` then `users execute-password-change`".to_owned()
+        }
+        (_, Some(400)) if error.operation() == finapi_access_core::Operation::UserToken => {
+            "check the user id and FINAPI_USER_PASSWORD".to_owned()
+        }
+        (_, Some(422)) if code == Some(&ErrorCode::EntityExists) => {
+            "a user with this id exists: pick another --user-id, or get a token for it with `token user`".to_owned()
+        }
+        (Error::Transport(e), _) if e.source.is_connect() => {
+            "is the server running? check --base-url (or start one with `finapi-access emulator`)".to_owned()
+        }
+        _ => return String::new(),
+    };
+    format!(" ({text})")
 }
 
 fn main() -> ExitCode {

@@ -511,3 +511,55 @@ fn admin_commands_use_the_embedded_emulators_admin_client() {
     assert!(output.status.success());
     assert_eq!(stdout_json(&output)["paging"]["totalCount"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_say_what_to_do_next() {
+    let emulator = Emulator::start(EmulatorConfig::default().auto_verify_users(false))
+        .await
+        .unwrap();
+    sdk_client(&emulator)
+        .create_user(
+            UserCreateParams::new()
+                .id(UserId::new("henry").unwrap())
+                .password(Password::new("henry-password").unwrap()),
+        )
+        .await
+        .unwrap();
+    let output = run(against(&emulator)
+        .args(["token", "user", "--user-id", "henry"])
+        .env("FINAPI_USER_PASSWORD", "henry-password"));
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("users verify"));
+
+    let refused = run(cli()
+        .env("FINAPI_CLIENT_ID", "x")
+        .env("FINAPI_CLIENT_SECRET", "y")
+        .args(["--base-url", "http://127.0.0.1:9", "token", "client"]));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("is the server running"));
+}
+
+#[test]
+fn every_subcommand_has_help_with_an_example() {
+    for command in [
+        &["onboard"][..],
+        &["token", "client"],
+        &["token", "user"],
+        &["users", "create"],
+        &["users", "get"],
+        &["users", "update"],
+        &["users", "delete"],
+        &["users", "verify"],
+        &["users", "status"],
+        &["users", "request-password-change"],
+        &["users", "execute-password-change"],
+        &["admin", "users", "list"],
+        &["admin", "users", "delete"],
+        &["emulator"],
+    ] {
+        let output = run(cli().args(command).arg("--help"));
+        assert!(output.status.success(), "{command:?}");
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(help.contains("Example:"), "{command:?}: {help}");
+    }
+}
