@@ -64,9 +64,13 @@ fn redact_pairs(text: &str) -> String {
     let mut rest = text;
     while let Some(eq) = rest.find('=') {
         let (before, after) = rest.split_at(eq);
+        // The key starts after the last character that cannot be part of it (which may be
+        // several bytes long: found by the fuzzer).
         let key_start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         out.push_str(before);
         out.push('=');
         let after = &after[1..];
@@ -147,6 +151,15 @@ mod tests {
         let s = snippet(body, &Secrets::new(["hunter22"]));
         assert!(!s.contains("abc%26def") && !s.contains("hunter22"), "{s}");
         assert!(s.contains("grant_type=password"), "{s}");
+    }
+
+    #[test]
+    fn multi_byte_characters_before_a_pair_do_not_panic() {
+        // The fuzzer's crash input: a replacement character right before `=`.
+        let s = snippet(b"4.\x00\xff=", &Secrets::default());
+        assert!(s.ends_with('='), "{s}");
+        let s = snippet("über€password=hunter22".as_bytes(), &Secrets::default());
+        assert!(!s.contains("hunter22"), "{s}");
     }
 
     #[test]
