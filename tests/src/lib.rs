@@ -15,6 +15,16 @@ pub struct ReadmeDoctests;
 #[doc = include_str!("../../docs/emulator.md")]
 pub struct EmulatorGuideDoctests;
 
+/// The getting-started guide's examples compile.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/getting-started.md")]
+pub struct GettingStartedDoctests;
+
+/// The transport guide's examples compile.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/transports.md")]
+pub struct TransportsDoctests;
+
 pub mod cases;
 pub mod emulator_cases;
 pub mod harness;
