@@ -25,6 +25,35 @@
 //! # let _ = (token, user_token); Ok(()) }
 //! ```
 //!
+//! ## Cached tokens and user sessions
+//!
+//! The client token is cached and refreshed once, a margin before it expires, however many
+//! tasks need it. A [`UserSession`] does the same for one user's token, refreshing with the
+//! refresh token and falling back to the password:
+//!
+//! ```no_run
+//! # async fn run(client: finapi_access_core::AccessClient) -> Result<(), Box<dyn std::error::Error>> {
+//! use finapi_access_core::types::{Password, UserId, UserUpdateParams};
+//! let session = client.user_session(UserId::new("alice")?, Password::new("correct horse")?);
+//! let token = session.token().await?;                   // for Web Form 2.0
+//! let user = session.get_user().await?;                 // user-scoped calls
+//! session.update_user(&UserUpdateParams::new().auto_update(true)).await?;
+//! # let _ = (token, user); Ok(()) }
+//! ```
+//!
+//! ## Per-call options
+//!
+//! Every call is a [`Call`]: set `.request_id(..)`, `.timeout(..)`, `.accept_language(..)` or
+//! `.psu_headers(..)`, then `.await` it. Results are [`ApiResponse`]s with the status and the
+//! request id.
+//!
+//! ## Retries and timeouts
+//!
+//! [`RetryPolicy`] retries connect failures, and timeouts and 408/429/502/503/504 of idempotent
+//! requests, honouring `Retry-After`; waiting is injected through [`Sleep`] (the SDK's
+//! transports bring one). Timeouts are set per client ([`AccessClientBuilder::timeout`]) or per
+//! call.
+//!
 //! ## Errors
 //!
 //! Every failure is an [`Error`] with the [`Operation`] that failed, the HTTP status and the
@@ -33,8 +62,15 @@
 //! ## Security
 //!
 //! Secrets ([`ClientSecret`](finapi_access_types::ClientSecret), passwords, tokens) print as
-//! `[redacted]`; errors never hold bodies that may carry them. Plain `http://` is refused
-//! except on loopback hosts.
+//! `[redacted]`; errors never hold bodies that may carry them; tracing spans carry method,
+//! path, request id, attempt, status and duration only. Plain `http://` is refused except on
+//! loopback hosts, and redirects are not followed.
+//!
+//! ## The other crates
+//!
+//! `finapi-access-types` (the models, usable alone), `finapi-access-reqwest` and
+//! `finapi-access-hyper` (transports), `finapi-access-emulator` (finAPI Access on localhost
+//! for tests), and the `finapi-access` command line.
 
 #![forbid(unsafe_code)]
 
