@@ -111,6 +111,24 @@ struct RawToken {
     expires_in: u64,
 }
 
+/// A hand-written `client_credentials` grant: a form post and the JSON decoded.
+async fn raw_grant(raw: &reqwest::Client, url: &str) {
+    let body = raw
+        .post(url)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", fixed::CLIENT_ID),
+            ("client_secret", fixed::CLIENT_SECRET),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let _: RawToken = serde_json::from_slice(&body).unwrap();
+}
+
 /// (1) `client_credentials` grants per second, sequential, cache bypassed.
 async fn token_exchange(plan: Plan, base_url: &str) -> Vec<(String, f64)> {
     let token_url = format!("{base_url}/api/v2/oauth/token");
@@ -131,49 +149,43 @@ async fn token_exchange(plan: Plan, base_url: &str) -> Vec<(String, f64)> {
         .set_auth_type(oauth2::AuthType::RequestBody);
 
     let mut series: [Series; 4] = Default::default();
-    for _ in 0..plan.rounds {
+    for round in 0..plan.rounds {
         let n = plan.grants_per_round;
-        series[0].rates.push(
-            time_batch(n, || async {
-                sdk_reqwest.client_token().await.unwrap();
-            })
-            .await,
-        );
-        series[1].rates.push(
-            time_batch(n, || async {
-                sdk_hyper.client_token().await.unwrap();
-            })
-            .await,
-        );
-        series[2].rates.push(
-            time_batch(n, || async {
-                let body = raw
-                    .post(&token_url)
-                    .form(&[
-                        ("grant_type", "client_credentials"),
-                        ("client_id", fixed::CLIENT_ID),
-                        ("client_secret", fixed::CLIENT_SECRET),
-                    ])
-                    .send()
+        // Alternate the order, so that drift on the machine favours no contender.
+        let order: [usize; 4] = if round % 2 == 0 {
+            [0, 1, 2, 3]
+        } else {
+            [3, 2, 1, 0]
+        };
+        for contender in order {
+            let rate = match contender {
+                0 => {
+                    time_batch(n, || async {
+                        sdk_reqwest.client_token().await.map(drop).unwrap();
+                    })
                     .await
-                    .unwrap()
-                    .bytes()
+                }
+                1 => {
+                    time_batch(n, || async {
+                        sdk_hyper.client_token().await.map(drop).unwrap();
+                    })
                     .await
-                    .unwrap();
-                let _: RawToken = serde_json::from_slice(&body).unwrap();
-            })
-            .await,
-        );
-        series[3].rates.push(
-            time_batch(n, || async {
-                oauth
-                    .exchange_client_credentials()
-                    .request_async(&oauth_http)
+                }
+                2 => time_batch(n, || raw_grant(&raw, &token_url)).await,
+                _ => {
+                    time_batch(n, || async {
+                        oauth
+                            .exchange_client_credentials()
+                            .request_async(&oauth_http)
+                            .await
+                            .map(drop)
+                            .unwrap();
+                    })
                     .await
-                    .unwrap();
-            })
-            .await,
-        );
+                }
+            };
+            series[contender].rates.push(rate);
+        }
     }
     println!(
         "\n(1) token exchange: client_credentials grants per second (sequential, median of {} rounds)",
@@ -415,23 +427,7 @@ async fn profile(which: &str, base_url: &str) {
             .build()
             .unwrap();
         let url = format!("{base_url}/api/v2/oauth/token");
-        time_batch(2_000, || async {
-            let body = raw
-                .post(&url)
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", fixed::CLIENT_ID),
-                    ("client_secret", fixed::CLIENT_SECRET),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
-            let _: RawToken = serde_json::from_slice(&body).unwrap();
-        })
-        .await;
+        time_batch(2_000, || raw_grant(&raw, &url)).await;
     } else if which == "sdk" {
         let client = sdk_client(base_url, transport);
         let session = client.user_session(

@@ -362,6 +362,22 @@ mod tests {
 
     const HOUR: Duration = Duration::from_secs(3600);
 
+    fn user_u() -> UserRecord {
+        UserRecord {
+            id: "u".into(),
+            password: "pppppp".into(),
+            email: None,
+            phone: None,
+            auto_update: false,
+            verified: true,
+            failed_logins: 0,
+            locked: false,
+            busy: false,
+            registered: "2026-01-01".into(),
+            last_active: None,
+        }
+    }
+
     fn user_subject() -> Subject {
         Subject::User {
             client: "c".into(),
@@ -392,22 +408,7 @@ mod tests {
     #[test]
     fn revoking_a_refresh_token_drops_its_grant() {
         let mut store = Store::default();
-        store.users.insert(
-            "u".into(),
-            UserRecord {
-                id: "u".into(),
-                password: "pppppp".into(),
-                email: None,
-                phone: None,
-                auto_update: false,
-                verified: true,
-                failed_logins: 0,
-                locked: false,
-                busy: false,
-                registered: "2026-01-01".into(),
-                last_active: None,
-            },
-        );
+        store.users.insert("u".into(), user_u());
         let now = Instant::now();
         let issued = store.issue(user_subject(), true, HOUR, now);
         let refresh = issued.refresh_token.unwrap();
@@ -425,22 +426,7 @@ mod tests {
     #[test]
     fn revoking_an_access_token_keeps_the_refresh_token() {
         let mut store = Store::default();
-        store.users.insert(
-            "u".into(),
-            UserRecord {
-                id: "u".into(),
-                password: "pppppp".into(),
-                email: None,
-                phone: None,
-                auto_update: false,
-                verified: true,
-                failed_logins: 0,
-                locked: false,
-                busy: false,
-                registered: "2026-01-01".into(),
-                last_active: None,
-            },
-        );
+        store.users.insert("u".into(), user_u());
         let now = Instant::now();
         let issued = store.issue(user_subject(), true, HOUR, now);
         store.revoke("c", &issued.access_token, RevokeHint::AccessToken);
