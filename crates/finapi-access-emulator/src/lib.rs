@@ -21,6 +21,12 @@
 //! (generated id and password when omitted, finAPI's field rules, `ENTITY_EXISTS` for ids
 //! that match case-insensitively) and get the authorised user. Errors are finAPI's
 //! `ErrorMessage` (or the OAuth body for 401), and every response echoes `X-Request-Id`.
+//! The whole users API and the mandator admin user list and bulk deletion are served too; see
+//! `docs/emulator.md` for the table of endpoints.
+//!
+//! It uses the models of `finapi-access-types`; the client side is `finapi-access-core` with
+//! `finapi-access-reqwest` or `finapi-access-hyper`, and the `finapi-access emulator` command
+//! serves it standalone.
 
 #![forbid(unsafe_code)]
 // Handlers return finished error responses as `Err`; they are built once per failed request.
