@@ -50,6 +50,30 @@ use finapi_access_core::{RequestTimeout, Sleep, Transport, TransportError, Trans
 pub struct ReqwestTransport {
     client: reqwest::Client,
     body_limit: usize,
+    urls: Arc<UrlCache>,
+}
+
+/// Parsed URLs by URI: a client calls the same few URLs again and again, and parsing one
+/// costs more than the rest of building the request. Bounded, so any number of distinct
+/// URLs (for example user list queries) cannot grow it without limit.
+#[derive(Default)]
+struct UrlCache(std::sync::RwLock<std::collections::HashMap<http::Uri, reqwest::Url>>);
+
+impl UrlCache {
+    const MAX_ENTRIES: usize = 64;
+
+    fn url(&self, uri: &http::Uri) -> Result<reqwest::Url, TransportError> {
+        if let Some(url) = self.0.read().unwrap_or_else(|e| e.into_inner()).get(uri) {
+            return Ok(url.clone());
+        }
+        let url = parse_url(uri)?;
+        let mut urls = self.0.write().unwrap_or_else(|e| e.into_inner());
+        if urls.len() >= Self::MAX_ENTRIES {
+            urls.clear();
+        }
+        urls.insert(uri.clone(), url.clone());
+        Ok(url)
+    }
 }
 
 impl ReqwestTransport {
@@ -114,6 +138,7 @@ impl From<reqwest::Client> for ReqwestTransport {
         Self {
             client,
             body_limit: Self::DEFAULT_BODY_LIMIT,
+            urls: Arc::default(),
         }
     }
 }
@@ -164,29 +189,29 @@ impl Sleep for TokioSleep {
     }
 }
 
-/// `http::Request` to `reqwest::Request`, parsing the URL once (reqwest's own conversion
-/// formats the URI and does more work per request).
-fn into_reqwest(request: http::Request<Bytes>) -> Result<reqwest::Request, TransportError> {
-    let (parts, body) = request.into_parts();
+/// The URI as a `reqwest::Url` (reqwest's own conversion formats the URI first).
+fn parse_url(uri: &http::Uri) -> Result<reqwest::Url, TransportError> {
     let invalid = |what: &str| {
         TransportError::new(TransportErrorKind::Other, format!("the request URL {what}"))
     };
-    let scheme = parts
-        .uri
-        .scheme_str()
-        .ok_or_else(|| invalid("has no scheme"))?;
-    let authority = parts
-        .uri
-        .authority()
-        .ok_or_else(|| invalid("has no host"))?;
-    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let scheme = uri.scheme_str().ok_or_else(|| invalid("has no scheme"))?;
+    let authority = uri.authority().ok_or_else(|| invalid("has no host"))?;
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let mut url = String::with_capacity(scheme.len() + 3 + authority.as_str().len() + path.len());
     url.push_str(scheme);
     url.push_str("://");
     url.push_str(authority.as_str());
     url.push_str(path);
-    let url =
-        reqwest::Url::parse(&url).map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
+    reqwest::Url::parse(&url).map_err(|e| TransportError::new(TransportErrorKind::Other, e))
+}
+
+/// `http::Request` to `reqwest::Request`, with the URL from the cache.
+fn into_reqwest(
+    request: http::Request<Bytes>,
+    urls: &UrlCache,
+) -> Result<reqwest::Request, TransportError> {
+    let (parts, body) = request.into_parts();
+    let url = urls.url(&parts.uri)?;
     let mut converted = reqwest::Request::new(parts.method, url);
     *converted.headers_mut() = parts.headers;
     *converted.version_mut() = parts.version;
@@ -208,7 +233,7 @@ impl Transport for ReqwestTransport {
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         let timeout = request.extensions().get::<RequestTimeout>().map(|t| t.0);
-        let request = into_reqwest(request)?;
+        let request = into_reqwest(request, &self.urls)?;
         let mut request = request;
         if let Some(timeout) = timeout {
             *request.timeout_mut() = Some(timeout);
