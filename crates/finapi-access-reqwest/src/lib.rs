@@ -267,3 +267,34 @@ impl Transport for ReqwestTransport {
         Some(Arc::new(TokioSleep))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_parsed_once_and_the_cache_stays_bounded() {
+        let cache = UrlCache::default();
+        let uri: http::Uri = "http://127.0.0.1:8080/api/v2/users?userId=a%20b"
+            .parse()
+            .unwrap();
+        let url = cache.url(&uri).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:8080/api/v2/users?userId=a%20b"
+        );
+        assert_eq!(cache.url(&uri).unwrap(), url);
+        for n in 0..200 {
+            let uri: http::Uri = format!("http://127.0.0.1/page/{n}").parse().unwrap();
+            assert_eq!(cache.url(&uri).unwrap().path(), format!("/page/{n}"));
+            assert!(cache.0.read().unwrap().len() <= UrlCache::MAX_ENTRIES);
+        }
+    }
+
+    #[test]
+    fn a_uri_without_a_host_is_a_typed_error() {
+        let uri: http::Uri = "/relative/only".parse().unwrap();
+        let err = UrlCache::default().url(&uri).unwrap_err();
+        assert_eq!(err.kind(), TransportErrorKind::Other);
+    }
+}
