@@ -16,7 +16,7 @@ use crate::args::{
 };
 use crate::target::{self, Target};
 
-const PASSWORD_VAR: &str = "FINAPI_USER_PASSWORD";
+pub(crate) const PASSWORD_VAR: &str = "FINAPI_USER_PASSWORD";
 
 pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
@@ -74,12 +74,17 @@ fn new_user_password(args: &UserArgs) -> Result<Option<Password>, CliError> {
         .transpose()
 }
 
+/// A value from the environment variable `var`, else a line of standard input.
+pub(crate) fn from_env_or_stdin(var: &str, prompt: &str) -> Result<String, CliError> {
+    match std::env::var(var).ok().filter(|v| !v.is_empty()) {
+        Some(value) => Ok(value),
+        None => read_stdin_line(prompt),
+    }
+}
+
 /// The password of an existing user: `FINAPI_USER_PASSWORD`, else standard input.
 pub(crate) fn existing_user_password() -> Result<Password, CliError> {
-    let raw = match std::env::var(PASSWORD_VAR).ok().filter(|v| !v.is_empty()) {
-        Some(value) => value,
-        None => read_stdin_line("user password: ")?,
-    };
+    let raw = from_env_or_stdin(PASSWORD_VAR, "user password: ")?;
     if raw.is_empty() {
         return Err(CliError::config(format!(
             "no password: set {PASSWORD_VAR} or pass it on standard input"

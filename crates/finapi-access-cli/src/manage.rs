@@ -11,12 +11,12 @@ use serde_json::json;
 use crate::CliError;
 use crate::args::{AdminUsersCommand, Global, ListArgs, OrderArg, UserRef, UsersCommand};
 use crate::commands::{
-    announce, invalid, print_json, print_user, read_stdin_line, server_json, session,
+    PASSWORD_VAR, announce, from_env_or_stdin, invalid, print_json, print_user, server_json,
+    session,
 };
 use crate::target;
 
 const TOKEN_VAR: &str = "FINAPI_PASSWORD_CHANGE_TOKEN";
-const PASSWORD_VAR: &str = "FINAPI_USER_PASSWORD";
 
 fn user_id(user: &UserRef) -> Result<UserId, CliError> {
     UserId::new(user.user_id.as_str()).map_err(|e| invalid(&e))
@@ -32,13 +32,6 @@ fn done(target: &target::Target, user: &UserRef, what: &str, request_id: &str) {
             "{what:<24} ok  user {}  (request id {request_id})",
             user.user_id
         );
-    }
-}
-
-fn from_env_or_stdin(var: &str, prompt: &str) -> Result<String, CliError> {
-    match std::env::var(var).ok().filter(|v| !v.is_empty()) {
-        Some(value) => Ok(value),
-        None => read_stdin_line(prompt),
     }
 }
 
