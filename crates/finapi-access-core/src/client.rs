@@ -449,10 +449,11 @@ impl AccessClient {
         let now = self.inner.clock.now();
         match source {
             TokenSource::Client => {
-                let client = self.clone();
+                // The clone is made only when this caller starts a fetch, not on a cache hit.
                 self.inner
                     .client_token
-                    .get(now, move || {
+                    .get(now, || {
+                        let client = self.clone();
                         async move {
                             let response = client
                                 .grant(&Grant::ClientCredentials, &CallOptions::fresh())

@@ -81,10 +81,11 @@ impl SessionState {
         client: &AccessClient,
         now: Instant,
     ) -> Result<AccessToken, Error> {
-        let state = Arc::clone(self);
-        let client = client.clone();
+        // The clones are made only when this caller starts a fetch, not on a cache hit.
         self.cache
-            .get(now, move || {
+            .get(now, || {
+                let state = Arc::clone(self);
+                let client = client.clone();
                 let grant = if state.refresh_token().is_some() {
                     "refresh_token"
                 } else {
