@@ -171,13 +171,27 @@ pub mod __internals {
         Empty,
     }
 
+    /// A response as a transport would hand it over; `None` for an impossible status.
+    fn response(
+        status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Option<http::Response<Bytes>> {
+        let mut response = http::Response::new(Bytes::copy_from_slice(body));
+        *response.status_mut() = http::StatusCode::from_u16(status).ok()?;
+        if let Some(Ok(value)) = content_type.map(http::HeaderValue::from_str) {
+            response
+                .headers_mut()
+                .insert(http::header::CONTENT_TYPE, value);
+        }
+        Some(response)
+    }
+
     /// Decodes without formatting the outcome (for benchmarks); whether it was a success.
     pub fn decode_quiet(decoder: Decoder, status: u16, body: &[u8]) -> bool {
-        let Ok(status) = http::StatusCode::from_u16(status) else {
+        let Some(response) = response(status, None, body) else {
             return false;
         };
-        let mut response = http::Response::new(Bytes::copy_from_slice(body));
-        *response.status_mut() = status;
         let id = RequestId::generate();
         let secrets = Secrets::default();
         let op = Operation::GetUser;
@@ -196,16 +210,9 @@ pub mod __internals {
     /// Decodes `body` with `status` and `content_type` as `decoder` does, and formats the
     /// outcome as the SDK would show it. Never panics (that is what the fuzzers check).
     pub fn decode(decoder: Decoder, status: u16, content_type: &str, body: &[u8]) -> String {
-        let Ok(status) = http::StatusCode::from_u16(status) else {
+        let Some(response) = response(status, Some(content_type), body) else {
             return String::new();
         };
-        let mut response = http::Response::new(Bytes::copy_from_slice(body));
-        *response.status_mut() = status;
-        if let Ok(value) = http::HeaderValue::from_str(content_type) {
-            response
-                .headers_mut()
-                .insert(http::header::CONTENT_TYPE, value);
-        }
         let id = RequestId::generate();
         let secrets = Secrets::new(["fuzz-secret"]);
         let op = Operation::GetUser;
