@@ -164,13 +164,13 @@ async fn token_exchange(plan: Plan, base_url: &str) -> Vec<(String, f64)> {
             let rate = match contender {
                 0 => {
                     time_batch(n, || async {
-                        sdk_reqwest.client_token().await.map(drop).unwrap();
+                        sdk_reqwest.fetch_client_token().await.map(drop).unwrap();
                     })
                     .await
                 }
                 1 => {
                     time_batch(n, || async {
-                        sdk_hyper.client_token().await.map(drop).unwrap();
+                        sdk_hyper.fetch_client_token().await.map(drop).unwrap();
                     })
                     .await
                 }
@@ -392,7 +392,7 @@ async fn emulator_throughput(plan: Plan) {
     let (tokens, _) = load(plan.tasks, plan.emulator_calls, move || {
         let client = token_client.clone();
         async move {
-            client.client_token().await.unwrap();
+            client.fetch_client_token().await.unwrap();
         }
     })
     .await;
@@ -421,7 +421,7 @@ async fn profile(which: &str, base_url: &str) {
     if which == "token-sdk" {
         let client = sdk_client(base_url, Arc::new(ReqwestTransport::new().unwrap()));
         time_batch(2_000, || async {
-            client.client_token().await.unwrap();
+            client.fetch_client_token().await.unwrap();
         })
         .await;
     } else if which == "token-raw" {

@@ -1,15 +1,14 @@
 //! A custom `Transport`: here a wrapper that logs each request's method, path and status
-//! (never headers or bodies, which hold secrets) around the reqwest transport.
+//! (never headers or bodies, which hold secrets) around the reqwest transport. Retries,
+//! timeouts and deadlines come from the client (Tokio's timer by default), not the transport.
 //!
 //! `cargo run -p finapi-access-tests --example custom_transport`
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, missing_docs)]
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use finapi_access_core::types::{ClientSecret, UserCreateParams};
-use finapi_access_core::{AccessClient, Sleep, Transport, TransportError};
+use finapi_access_core::{AccessClient, Transport, TransportError};
 use finapi_access_emulator::{Emulator, EmulatorConfig};
 use finapi_access_reqwest::ReqwestTransport;
 
@@ -30,11 +29,6 @@ impl<T: Transport> Transport for Logged<T> {
         }
         result
     }
-
-    // Keep the inner transport's sleep, so that retries still work.
-    fn sleeper(&self) -> Option<Arc<dyn Sleep>> {
-        self.0.sleeper()
-    }
 }
 
 #[tokio::main]
@@ -49,6 +43,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transport(Logged(ReqwestTransport::new()?))
         .build()?;
     let user = client.create_user(UserCreateParams::new()).await?;
-    client.user_token(&user.id, &user.password).await?;
+    client.fetch_user_token(&user.id, &user.password).await?;
     Ok(())
 }

@@ -20,10 +20,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         )
         .transport(HyperTransport::new()?)
         .build()?;
-    client.client_token().await?;
+    client.fetch_client_token().await?;
     // No id and no password: finAPI generates both, and returns the password this once.
     let user = client.create_user(UserCreateParams::new()).await?;
-    let token = client.user_token(&user.id, &user.password).await?;
+    let token = client.fetch_user_token(&user.id, &user.password).await?;
     println!(
         "user {} has a token (request id {})",
         user.id,

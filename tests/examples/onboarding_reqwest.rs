@@ -23,7 +23,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transport(ReqwestTransport::new()?)
         .build()?;
 
-    let client_token = client.client_token().await?;
+    let client_token = client.fetch_client_token().await?;
     println!(
         "1. client token, expires in {} s (request id {})",
         client_token.expires_in.as_secs(),
@@ -40,7 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         user.request_id()
     );
 
-    let user_token = client.user_token(&user.id, &user.password).await?;
+    let user_token = client.fetch_user_token(&user.id, &user.password).await?;
     println!(
         "3. user token, expires in {} s, refresh token: {} (request id {})",
         user_token.expires_in.as_secs(),

@@ -23,7 +23,7 @@ async fn onboard_customer(
                 .password(password.clone()),
         )
         .await?;
-    let token = client.user_token(id, password).await?;
+    let token = client.fetch_user_token(id, password).await?;
     Ok(token.access_token.expose_secret().to_owned())
 }
 

@@ -30,7 +30,7 @@ async fn mount_token(server: &wiremock::MockServer, token_path: &str, refresh: b
 async fn client_token_request_on(make: MakeTransport, version: ApiVersion, token_path: &str) {
     let s = setup(make, version).await;
     mount_token(&s.server, token_path, false).await;
-    let token = s.client.client_token().await.unwrap();
+    let token = s.client.fetch_client_token().await.unwrap();
 
     let requests = received(&s.server).await;
     assert_eq!(requests.len(), 1);
@@ -83,7 +83,7 @@ pub async fn client_token_decodes_success(make: MakeTransport) {
         })))
         .mount(&s.server)
         .await;
-    let token = s.client.client_token().await.unwrap();
+    let token = s.client.fetch_client_token().await.unwrap();
     assert_eq!(token.status(), StatusCode::OK);
     assert_eq!(token.access_token.expose_secret(), ACCESS_TOKEN);
     assert_eq!(token.token_type, TokenType::Bearer);
@@ -105,7 +105,7 @@ pub async fn client_token_sends_caller_request_id(make: MakeTransport) {
         .await;
     let token = s
         .client
-        .client_token()
+        .fetch_client_token()
         .request_id(RequestId::new("caller-chosen-id-1").unwrap())
         .await
         .unwrap();
@@ -116,8 +116,8 @@ pub async fn client_token_sends_caller_request_id(make: MakeTransport) {
 pub async fn request_ids_are_generated_per_request(make: MakeTransport) {
     let s = setup(make, ApiVersion::V2).await;
     mount_token(&s.server, "/api/v2/oauth/token", false).await;
-    let a = s.client.client_token().await.unwrap();
-    let b = s.client.client_token().await.unwrap();
+    let a = s.client.fetch_client_token().await.unwrap();
+    let b = s.client.fetch_client_token().await.unwrap();
     assert_ne!(a.request_id(), b.request_id());
 }
 
@@ -249,7 +249,7 @@ async fn user_token_request_on(make: MakeTransport, version: ApiVersion, token_p
         .await;
     let user = UserId::new("alice").unwrap();
     let password = Password::new(USER_PASSWORD).unwrap();
-    let token = s.client.user_token(&user, &password).await.unwrap();
+    let token = s.client.fetch_user_token(&user, &password).await.unwrap();
     assert_eq!(token.access_token.expose_secret(), ACCESS_TOKEN);
     assert_eq!(
         token.refresh_token.as_ref().unwrap().expose_secret(),
@@ -286,7 +286,7 @@ pub async fn password_with_special_characters_round_trips(make: MakeTransport) {
     ] {
         let user = UserId::new("bob").unwrap();
         s.client
-            .user_token(&user, &Password::new(password).unwrap())
+            .fetch_user_token(&user, &Password::new(password).unwrap())
             .await
             .unwrap();
     }
@@ -342,7 +342,11 @@ async fn token_error(make: MakeTransport, response: ResponseTemplate) -> (Error,
         .await;
     let user = UserId::new("alice").unwrap();
     let password = Password::new(USER_PASSWORD).unwrap();
-    let err = s.client.user_token(&user, &password).await.unwrap_err();
+    let err = s
+        .client
+        .fetch_user_token(&user, &password)
+        .await
+        .unwrap_err();
     let sent = received(&s.server).await[0].headers["x-request-id"]
         .to_str()
         .unwrap()
@@ -365,7 +369,7 @@ pub async fn bad_user_credentials_is_api_error(make: MakeTransport) {
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
     assert_eq!(err.error_code(), Some(&ErrorCode::BadRequest));
     assert_eq!(err.request_id().unwrap().as_str(), sent);
-    assert_eq!(err.operation(), Operation::UserToken);
+    assert_eq!(err.operation(), Operation::USER_TOKEN);
     let line = err.to_string();
     assert!(!line.contains('\n'));
     assert!(
@@ -531,7 +535,7 @@ pub async fn create_user_conflict_is_entity_exists(make: MakeTransport) {
     let err = s.client.create_user(params).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::UNPROCESSABLE_ENTITY));
     assert_eq!(err.error_code(), Some(&ErrorCode::EntityExists));
-    assert_eq!(err.operation(), Operation::CreateUser);
+    assert_eq!(err.operation(), Operation::CREATE_USER);
     let create = &received(&s.server).await[1];
     assert_eq!(
         err.request_id().unwrap().as_str(),
@@ -554,7 +558,7 @@ pub async fn create_user_reports_a_failed_token_step(make: MakeTransport) {
         .create_user(UserCreateParams::new())
         .await
         .unwrap_err();
-    assert_eq!(err.operation(), Operation::ClientToken);
+    assert_eq!(err.operation(), Operation::CLIENT_TOKEN);
     assert_eq!(
         received(&s.server).await.len(),
         1,
@@ -576,7 +580,7 @@ pub async fn error_without_echo_keeps_the_sent_request_id(make: MakeTransport) {
         .await;
     let err = s
         .client
-        .client_token()
+        .fetch_client_token()
         .request_id(RequestId::new("mine-123").unwrap())
         .await
         .unwrap_err();
@@ -595,7 +599,7 @@ pub async fn redirects_are_not_followed(make: MakeTransport) {
         )
         .mount(&s.server)
         .await;
-    let err = s.client.client_token().await.unwrap_err();
+    let err = s.client.fetch_client_token().await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::FOUND));
     assert_eq!(
         received(&s.server).await.len(),
@@ -623,7 +627,7 @@ pub async fn refused_connection_is_connect_error(make: MakeTransport) {
     drop(listener);
     let client = crate::harness::client_for(&url, make(), ApiVersion::V2);
     let err = client
-        .client_token()
+        .fetch_client_token()
         .request_id(RequestId::new("refused-1").unwrap())
         .await
         .unwrap_err();
@@ -692,14 +696,14 @@ pub async fn debug_and_display_never_show_secrets(make: MakeTransport) {
         .mount(&s.server)
         .await;
 
-    let token = s.client.client_token().await.unwrap();
+    let token = s.client.fetch_client_token().await.unwrap();
     let password = Password::new(USER_PASSWORD).unwrap();
     let params = UserCreateParams::new()
         .id(UserId::new("alice").unwrap())
         .password(password.clone());
     let token_error = s
         .client
-        .user_token(&UserId::new("alice").unwrap(), &password)
+        .fetch_user_token(&UserId::new("alice").unwrap(), &password)
         .await
         .unwrap_err();
     let create_error = s.client.create_user(params.clone()).await.unwrap_err();

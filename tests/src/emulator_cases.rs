@@ -100,7 +100,7 @@ pub async fn onboarding_works_on_both_versions(make: MakeTransport) {
     let s = start(make, EmulatorConfig::default()).await;
     for (n, version) in VERSIONS.into_iter().enumerate() {
         let client = s.client(version);
-        let token = client.client_token().await.unwrap();
+        let token = client.fetch_client_token().await.unwrap();
         assert_eq!(token.status(), StatusCode::OK);
         assert_eq!(token.expires_in.as_secs(), 3600);
         let id = UserId::new(format!("onboard-{n}")).unwrap();
@@ -119,7 +119,7 @@ pub async fn onboarding_works_on_both_versions(make: MakeTransport) {
             USER_PASSWORD,
             "create returns the password"
         );
-        let user_token = client.user_token(&id, &password).await.unwrap();
+        let user_token = client.fetch_user_token(&id, &password).await.unwrap();
         assert!(user_token.refresh_token.is_some());
         let me = client
             .get_authorized_user(&user_token.access_token)
@@ -134,9 +134,9 @@ pub async fn onboarding_works_on_both_versions(make: MakeTransport) {
 pub async fn same_credentials_get_the_same_token(make: MakeTransport) {
     let s = start(make, EmulatorConfig::default()).await;
     let client = s.client(ApiVersion::V2);
-    let a = client.client_token().await.unwrap();
+    let a = client.fetch_client_token().await.unwrap();
     s.emulator.advance_clock(Duration::from_secs(100));
-    let b = client.client_token().await.unwrap();
+    let b = client.fetch_client_token().await.unwrap();
     assert_eq!(
         a.access_token.expose_secret(),
         b.access_token.expose_secret()
@@ -163,7 +163,7 @@ pub async fn tokens_expire_after_their_lifetime(make: MakeTransport) {
         )
         .await
         .unwrap();
-    let first = client.user_token(&id, &password).await.unwrap();
+    let first = client.fetch_user_token(&id, &password).await.unwrap();
     assert_eq!(first.expires_in.as_secs(), 60);
     s.emulator.advance_clock(Duration::from_secs(61));
     let err = client
@@ -172,7 +172,7 @@ pub async fn tokens_expire_after_their_lifetime(make: MakeTransport) {
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED), "{err}");
     assert!(matches!(err, Error::OAuth(_)));
-    let second = client.user_token(&id, &password).await.unwrap();
+    let second = client.fetch_user_token(&id, &password).await.unwrap();
     assert_ne!(
         first.access_token.expose_secret(),
         second.access_token.expose_secret()
@@ -187,7 +187,7 @@ pub async fn zero_lifetime_tokens_never_expire(make: MakeTransport) {
     )
     .await;
     let client = s.client(ApiVersion::V1);
-    let token = client.client_token().await.unwrap();
+    let token = client.fetch_client_token().await.unwrap();
     assert_eq!(token.expires_in.lifetime(), None);
     s.emulator
         .advance_clock(Duration::from_secs(10 * 365 * 24 * 3600));
@@ -199,7 +199,7 @@ pub async fn unknown_client_is_401(make: MakeTransport) {
     let s = start(make, EmulatorConfig::default()).await;
     for version in VERSIONS {
         let client = s.client_with(version, s.emulator.client_id(), "wrong-secret");
-        let err = client.client_token().await.unwrap_err();
+        let err = client.fetch_client_token().await.unwrap_err();
         let Error::OAuth(oauth) = &err else {
             panic!("{err:?}")
         };
@@ -222,13 +222,13 @@ pub async fn bad_user_password_is_400(make: MakeTransport) {
         .await
         .unwrap();
     let err = client
-        .user_token(&id, &Password::new("wrong-pw").unwrap())
+        .fetch_user_token(&id, &Password::new("wrong-pw").unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
     assert_eq!(err.error_code(), Some(&ErrorCode::BadRequest));
     let unknown = client
-        .user_token(
+        .fetch_user_token(
             &UserId::new("nobody").unwrap(),
             &Password::new("whatever").unwrap(),
         )
@@ -257,7 +257,7 @@ pub async fn user_ids_are_case_insensitive(make: MakeTransport) {
     assert_eq!(err.status(), Some(StatusCode::UNPROCESSABLE_ENTITY));
     assert_eq!(err.error_code(), Some(&ErrorCode::EntityExists));
     client
-        .user_token(&UserId::new("ALICE").unwrap(), &password)
+        .fetch_user_token(&UserId::new("ALICE").unwrap(), &password)
         .await
         .unwrap();
 }
@@ -272,14 +272,17 @@ pub async fn generated_credentials_work(make: MakeTransport) {
         "generated ids follow the id rules"
     );
     assert!(Password::new(user.password.expose_secret()).is_ok());
-    client.user_token(&user.id, &user.password).await.unwrap();
+    client
+        .fetch_user_token(&user.id, &user.password)
+        .await
+        .unwrap();
 }
 
 /// The field rules are enforced by the server too (for clients that skip validation):
 /// 400 `ILLEGAL_FIELD_VALUE` naming the field.
 pub async fn field_rules_are_enforced_with_400(make: MakeTransport) {
     let s = start(make, EmulatorConfig::default()).await;
-    let token = s.client(ApiVersion::V2).client_token().await.unwrap();
+    let token = s.client(ApiVersion::V2).fetch_client_token().await.unwrap();
     let bearer = format!("Bearer {}", token.access_token.expose_secret());
     let long_email = format!("\"{}\"", "e".repeat(321));
     let cases = [
@@ -316,8 +319,11 @@ pub async fn wrong_token_kind_is_403(make: MakeTransport) {
     let s = start(make, EmulatorConfig::default()).await;
     let client = s.client(ApiVersion::V2);
     let user = client.create_user(UserCreateParams::new()).await.unwrap();
-    let user_token = client.user_token(&user.id, &user.password).await.unwrap();
-    let client_token = client.client_token().await.unwrap();
+    let user_token = client
+        .fetch_user_token(&user.id, &user.password)
+        .await
+        .unwrap();
+    let client_token = client.fetch_client_token().await.unwrap();
     for version in VERSIONS {
         let with_user = format!("Bearer {}", user_token.access_token.expose_secret());
         let response = s
@@ -370,7 +376,7 @@ pub async fn missing_or_unknown_token_is_401(make: MakeTransport) {
 pub async fn revoked_tokens_get_401(make: MakeTransport) {
     let s = start(make, EmulatorConfig::default()).await;
     let client = s.client(ApiVersion::V2);
-    let client_token = client.client_token().await.unwrap();
+    let client_token = client.fetch_client_token().await.unwrap();
     let bearer = format!("Bearer {}", client_token.access_token.expose_secret());
     for (n, version) in VERSIONS.into_iter().enumerate() {
         let id = UserId::new(format!("revoked-{n}")).unwrap();
@@ -383,7 +389,7 @@ pub async fn revoked_tokens_get_401(make: MakeTransport) {
             )
             .await
             .unwrap();
-        let user_token = client.user_token(&id, &password).await.unwrap();
+        let user_token = client.fetch_user_token(&id, &password).await.unwrap();
         let token = user_token.access_token.expose_secret();
         let response = match version {
             ApiVersion::V1 => {
@@ -415,7 +421,7 @@ pub async fn revoked_tokens_get_401(make: MakeTransport) {
             .await
             .unwrap_err();
         assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
-        let again = client.user_token(&id, &password).await.unwrap();
+        let again = client.fetch_user_token(&id, &password).await.unwrap();
         assert_ne!(
             again.access_token.expose_secret(),
             token,
@@ -443,7 +449,10 @@ pub async fn refresh_tokens_work_until_revoked(make: MakeTransport) {
     .await;
     let client = s.client(ApiVersion::V2);
     let user = client.create_user(UserCreateParams::new()).await.unwrap();
-    let first = client.user_token(&user.id, &user.password).await.unwrap();
+    let first = client
+        .fetch_user_token(&user.id, &user.password)
+        .await
+        .unwrap();
     let refresh = first.refresh_token.clone().unwrap();
     s.emulator.advance_clock(Duration::from_secs(61));
     let refreshed = client.refresh_user_token(&refresh).await.unwrap();
@@ -459,7 +468,7 @@ pub async fn refresh_tokens_work_until_revoked(make: MakeTransport) {
     let bearer = format!(
         "Bearer {}",
         client
-            .client_token()
+            .fetch_client_token()
             .await
             .unwrap()
             .access_token
@@ -534,7 +543,7 @@ pub async fn request_ids_are_echoed_or_generated(make: MakeTransport) {
         .raw("POST", "/api/v1/users", &[("x-request-id", "err-id-1")], "")
         .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    let token = s.client(ApiVersion::V1).client_token().await.unwrap();
+    let token = s.client(ApiVersion::V1).fetch_client_token().await.unwrap();
     let bearer = format!("Bearer {}", token.access_token.expose_secret());
     let response = s
         .raw(
@@ -563,13 +572,16 @@ pub async fn unverified_users_get_403(make: MakeTransport) {
     let client = s.client(ApiVersion::V2);
     let user = client.create_user(UserCreateParams::new()).await.unwrap();
     let err = client
-        .user_token(&user.id, &user.password)
+        .fetch_user_token(&user.id, &user.password)
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
     assert_eq!(err.error_code(), Some(&ErrorCode::UnauthorizedAccess));
     assert!(s.emulator.set_user_verified(user.id.as_str(), true));
-    client.user_token(&user.id, &user.password).await.unwrap();
+    client
+        .fetch_user_token(&user.id, &user.password)
+        .await
+        .unwrap();
 }
 
 /// After the configured number of failed logins the user is locked: 423 `LOCKED`, even with
@@ -580,11 +592,11 @@ pub async fn locked_users_get_423(make: MakeTransport) {
     let user = client.create_user(UserCreateParams::new()).await.unwrap();
     let wrong = Password::new("wrong-password").unwrap();
     for _ in 0..3 {
-        let err = client.user_token(&user.id, &wrong).await.unwrap_err();
+        let err = client.fetch_user_token(&user.id, &wrong).await.unwrap_err();
         assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));
     }
     let err = client
-        .user_token(&user.id, &user.password)
+        .fetch_user_token(&user.id, &user.password)
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::LOCKED));
@@ -609,7 +621,7 @@ pub async fn concurrent_requests_are_safe(make: MakeTransport) {
                 )
                 .await
                 .unwrap();
-            client.user_token(&id, &password).await.unwrap();
+            client.fetch_user_token(&id, &password).await.unwrap();
         }));
     }
     for task in tasks {

@@ -260,7 +260,8 @@ pub async fn hostile_responses_end_in_typed_errors(make: MakeTransport) {
             .build()
             .unwrap();
         let started = Instant::now();
-        let outcome = tokio::time::timeout(Duration::from_secs(8), client.client_token()).await;
+        let outcome =
+            tokio::time::timeout(Duration::from_secs(8), client.fetch_client_token()).await;
         let elapsed = started.elapsed();
         let verdict = match &outcome {
             Err(_) => Err("hung past 8 s".to_owned()),

@@ -78,17 +78,17 @@ pub async fn client_token_is_reused_until_the_margin(make: MakeTransport) {
     let clock = Arc::new(ManualClock::new());
     let client = client_with_clock(&s.server, make, &clock);
     for _ in 0..3 {
-        client.cached_client_token().await.unwrap();
+        client.client_token().await.unwrap();
     }
     clock.advance(Duration::from_secs(3539));
-    client.cached_client_token().await.unwrap();
+    client.client_token().await.unwrap();
     assert_eq!(
         token_requests(&s.server).await,
         1,
         "a cache hit before the margin"
     );
     clock.advance(Duration::from_secs(2));
-    client.cached_client_token().await.unwrap();
+    client.client_token().await.unwrap();
     assert_eq!(
         token_requests(&s.server).await,
         2,
@@ -107,9 +107,9 @@ pub async fn never_expiring_tokens_are_reused(make: MakeTransport) {
         .await;
     let clock = Arc::new(ManualClock::new());
     let client = client_with_clock(&s.server, make, &clock);
-    client.cached_client_token().await.unwrap();
+    client.client_token().await.unwrap();
     clock.advance(Duration::from_secs(10 * 365 * 24 * 3600));
-    let token = client.cached_client_token().await.unwrap();
+    let token = client.client_token().await.unwrap();
     assert_eq!(token.expose_secret(), "forever");
     assert_eq!(token_requests(&s.server).await, 1);
 }
@@ -137,7 +137,7 @@ pub async fn cold_cache_under_load_sends_one_token_request(make: MakeTransport) 
         let client = client.clone();
         async move {
             client
-                .cached_client_token()
+                .client_token()
                 .await
                 .unwrap()
                 .expose_secret()
@@ -169,7 +169,7 @@ pub async fn expiry_under_load_sends_exactly_one_more(make: MakeTransport) {
         .cache_policy(NO_JITTER)
         .build()
         .unwrap();
-    let first = client.cached_client_token().await.unwrap();
+    let first = client.client_token().await.unwrap();
     let load = |client: &AccessClient| {
         let client = client.clone();
         many(CALLERS, move || {
@@ -187,7 +187,7 @@ pub async fn expiry_under_load_sends_exactly_one_more(make: MakeTransport) {
         2,
         "one refresh for all callers"
     );
-    let second = client.cached_client_token().await.unwrap();
+    let second = client.client_token().await.unwrap();
     assert_ne!(first.expose_secret(), second.expose_secret());
 }
 
@@ -218,7 +218,7 @@ pub async fn a_failed_token_request_is_shared_and_not_cached(make: MakeTransport
         .await;
     let results = many(100, || {
         let client = s.client.clone();
-        async move { client.cached_client_token().await }
+        async move { client.client_token().await }
     })
     .await;
     for result in &results {
@@ -234,7 +234,7 @@ pub async fn a_failed_token_request_is_shared_and_not_cached(make: MakeTransport
         1,
         "one request for all waiters"
     );
-    let token = s.client.cached_client_token().await.unwrap();
+    let token = s.client.client_token().await.unwrap();
     assert_eq!(token.expose_secret(), "after-failure");
     assert_eq!(token_requests(&s.server).await, 2);
 }
@@ -428,10 +428,10 @@ pub async fn revocation_requests_follow_the_spec(make: MakeTransport) {
             .expect(1)
             .mount(&s.server)
             .await;
-        let client_token = s.client.cached_client_token().await.unwrap();
+        let client_token = s.client.client_token().await.unwrap();
         s.client.revoke_access_token(&client_token).await.unwrap();
         assert_eq!(token_requests(&s.server).await, 1);
-        s.client.cached_client_token().await.unwrap();
+        s.client.client_token().await.unwrap();
         assert_eq!(
             token_requests(&s.server).await,
             2,
@@ -481,7 +481,10 @@ pub async fn session_recovers_from_a_grant_revoked_elsewhere(make: MakeTransport
     session.get_user().await.unwrap();
     // Another process (another client object): finAPI hands it the same grant.
     let other = s.client(ApiVersion::V1);
-    let same_grant = other.user_token(&user.id, &user.password).await.unwrap();
+    let same_grant = other
+        .fetch_user_token(&user.id, &user.password)
+        .await
+        .unwrap();
     other
         .revoke_refresh_token(same_grant.refresh_token.as_ref().unwrap())
         .await
@@ -494,7 +497,7 @@ pub async fn session_recovers_from_a_grant_revoked_elsewhere(make: MakeTransport
 pub async fn create_user_survives_a_revoked_client_token(make: MakeTransport) {
     let s = start(make, EmulatorConfig::default()).await;
     let client = s.client(ApiVersion::V2);
-    let token = client.cached_client_token().await.unwrap();
+    let token = client.client_token().await.unwrap();
     let other = s.client(ApiVersion::V2);
     other.revoke_access_token(&token).await.unwrap();
     client.create_user(UserCreateParams::new()).await.unwrap();
@@ -530,12 +533,12 @@ pub async fn one_refresh_span_per_real_token_request(make: MakeTransport) {
     let subscriber = tracing_subscriber::registry().with(counter.clone());
     let _guard = tracing::subscriber::set_default(subscriber);
     // Joined on this task (not spawned), so every span is seen by this thread's subscriber.
-    let calls = (0..100).map(|_| client.cached_client_token());
+    let calls = (0..100).map(|_| client.client_token());
     for result in futures_util::future::join_all(calls).await {
         result.unwrap();
     }
     for _ in 0..10 {
-        client.cached_client_token().await.unwrap();
+        client.client_token().await.unwrap();
     }
     assert_eq!(*counter.0.lock().unwrap(), 1);
     assert_eq!(client.token_requests(), 1);

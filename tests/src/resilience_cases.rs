@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use finapi_access_core::types::{ClientSecret, ErrorCode, UserCreateParams, UserId};
 use finapi_access_core::{
-    AccessClient, ApiVersion, Error, Sleep, Transport, TransportError, TransportErrorKind,
+    AccessClient, ApiVersion, Error, Transport, TransportError, TransportErrorKind,
 };
 use finapi_access_emulator::EmulatorConfig;
 
@@ -47,10 +47,6 @@ impl Transport for Faulty {
             return Err(TransportError::from_kind(TransportErrorKind::Timeout));
         }
         response
-    }
-
-    fn sleeper(&self) -> Option<Arc<dyn Sleep>> {
-        self.inner.sleeper()
     }
 }
 
@@ -167,7 +163,7 @@ pub async fn a_call_timeout_overrides_the_client_timeout(make: MakeTransport) {
         .unwrap();
     let started = Instant::now();
     let err = client
-        .client_token()
+        .fetch_client_token()
         .timeout(Duration::from_millis(300))
         .await
         .unwrap_err();

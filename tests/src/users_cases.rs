@@ -98,7 +98,7 @@ pub async fn session_reads_edits_and_deletes_its_user(make: MakeTransport) {
 
         session.delete_user().await.unwrap();
         let err = client
-            .user_token(&id(&user_id), &pw("edit-password"))
+            .fetch_user_token(&id(&user_id), &pw("edit-password"))
             .await
             .unwrap_err();
         assert_eq!(
@@ -134,7 +134,7 @@ pub async fn verification_and_unverified_deletion(make: MakeTransport) {
         assert!(!status.is_user_verified);
         assert_eq!(status.user_id, kept);
         let err = client
-            .user_token(&id(&kept), &pw("verify-password"))
+            .fetch_user_token(&id(&kept), &pw("verify-password"))
             .await
             .unwrap_err();
         assert_eq!(err.status(), Some(StatusCode::FORBIDDEN));
@@ -148,7 +148,7 @@ pub async fn verification_and_unverified_deletion(make: MakeTransport) {
                 .is_user_verified
         );
         client
-            .user_token(&id(&kept), &pw("verify-password"))
+            .fetch_user_token(&id(&kept), &pw("verify-password"))
             .await
             .unwrap();
         let err = client.verify_user(&id(&kept)).await.unwrap_err();
@@ -182,12 +182,12 @@ pub async fn password_change_revokes_tokens_and_unlocks(make: MakeTransport) {
     let old_token = session.token().await.unwrap();
     for _ in 0..2 {
         client
-            .user_token(&id("changer"), &pw("wrong-password"))
+            .fetch_user_token(&id("changer"), &pw("wrong-password"))
             .await
             .unwrap_err();
     }
     let err = client
-        .user_token(&id("changer"), &pw("old-password"))
+        .fetch_user_token(&id("changer"), &pw("old-password"))
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::LOCKED));
@@ -222,7 +222,7 @@ pub async fn password_change_revokes_tokens_and_unlocks(make: MakeTransport) {
     );
     assert_eq!(session.get_user().await.unwrap().id.as_str(), "changer");
     let err = client
-        .user_token(&id("changer"), &pw("old-password"))
+        .fetch_user_token(&id("changer"), &pw("old-password"))
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST));

@@ -90,7 +90,7 @@ async fn lifecycle(transport: Arc<dyn Transport>) {
         }};
     }
 
-    let token = show!(client.client_token().await).unwrap();
+    let token = show!(client.fetch_client_token().await).unwrap();
     secrets.push(token.access_token.expose_secret().to_owned());
     let id = UserId::new("hygiene-user").unwrap();
     let params = UserCreateParams::new()
@@ -100,7 +100,7 @@ async fn lifecycle(transport: Arc<dyn Transport>) {
     show!(client.create_user(params).await).unwrap_err();
     let user_token = show!(
         client
-            .user_token(&id, &Password::new(PASSWORD).unwrap())
+            .fetch_user_token(&id, &Password::new(PASSWORD).unwrap())
             .await
     )
     .unwrap();
@@ -115,11 +115,11 @@ async fn lifecycle(transport: Arc<dyn Transport>) {
     );
     show!(
         client
-            .user_token(&id, &Password::new("wrong-password").unwrap())
+            .fetch_user_token(&id, &Password::new("wrong-password").unwrap())
             .await
     )
     .unwrap_err();
-    show!(build(WRONG_SECRET).client_token().await).unwrap_err();
+    show!(build(WRONG_SECRET).fetch_client_token().await).unwrap_err();
 
     let session = client.user_session(id.clone(), Password::new(PASSWORD).unwrap());
     writeln!(printed, "{session:?} {client:?}").unwrap();

@@ -214,7 +214,7 @@ async fn onboard(global: &Global, args: &UserArgs) -> Result<(), CliError> {
 
     let step1 = "step 1 of 3 (client token)";
     let client_token = client
-        .client_token()
+        .fetch_client_token()
         .await
         .map_err(|e| CliError::call(Some(step1), &e))?;
     if !args.json {
@@ -238,7 +238,7 @@ async fn onboard(global: &Global, args: &UserArgs) -> Result<(), CliError> {
     let step3 = "step 3 of 3 (user token)";
     let login_password = password.unwrap_or_else(|| user.password.clone());
     let user_token = client
-        .user_token(&user.id, &login_password)
+        .fetch_user_token(&user.id, &login_password)
         .await
         .map_err(|e| CliError::call(Some(step3), &e))?;
     if args.json {
@@ -279,7 +279,7 @@ async fn token_client(global: &Global, output: &TokenOutput) -> Result<(), CliEr
     announce(&target, output.raw || output.json);
     let token = target
         .client
-        .client_token()
+        .fetch_client_token()
         .await
         .map_err(|e| CliError::call(None, &e))?;
     print_token(&target, &token, output, "client token");
@@ -293,7 +293,7 @@ async fn user_token(
     let user_id = UserId::new(user_id).map_err(|e| invalid(&e))?;
     let password = existing_user_password()?;
     client
-        .user_token(&user_id, &password)
+        .fetch_user_token(&user_id, &password)
         .await
         .map_err(|e| CliError::call(None, &e))
 }

@@ -58,13 +58,13 @@ fn hint(error: &Error) -> String {
             target::CLIENT_ID_VAR,
             target::CLIENT_SECRET_VAR
         ),
-        (_, Some(403)) if error.operation() == finapi_access_core::Operation::UserToken => {
+        (_, Some(403)) if error.operation() == finapi_access_core::Operation::USER_TOKEN => {
             "the user may not be verified yet: run `finapi-access users verify --user-id ID`".to_owned()
         }
         (_, Some(423)) if code == Some(&ErrorCode::Locked) => {
             "the user is locked or busy: a locked user is unlocked by `users request-password-change` then `users execute-password-change`".to_owned()
         }
-        (_, Some(400)) if error.operation() == finapi_access_core::Operation::UserToken => {
+        (_, Some(400)) if error.operation() == finapi_access_core::Operation::USER_TOKEN => {
             "check the user id and FINAPI_USER_PASSWORD".to_owned()
         }
         (_, Some(422)) if code == Some(&ErrorCode::EntityExists) => {

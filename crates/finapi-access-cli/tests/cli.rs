@@ -141,7 +141,7 @@ async fn onboard_uses_a_chosen_server_with_credentials_from_the_environment() {
     // The user exists on that server, with the password from the environment.
     let client = sdk_client(&emulator);
     let token = client
-        .user_token(
+        .fetch_user_token(
             &UserId::new("bob").unwrap(),
             &Password::new("bob&s pass=word+%").unwrap(),
         )
@@ -225,7 +225,7 @@ async fn token_client_raw_prints_a_usable_bare_token() {
     let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
     assert_eq!(token.len(), 64);
     // finAPI (and the emulator) hand out the same valid token for the same credentials.
-    let again = sdk_client(&emulator).client_token().await.unwrap();
+    let again = sdk_client(&emulator).fetch_client_token().await.unwrap();
     assert_eq!(again.access_token.expose_secret(), token);
 }
 
@@ -317,7 +317,10 @@ async fn emulator_command_serves_until_stopped() {
         .build()
         .unwrap();
     let user = client.create_user(UserCreateParams::new()).await.unwrap();
-    client.user_token(&user.id, &user.password).await.unwrap();
+    client
+        .fetch_user_token(&user.id, &user.password)
+        .await
+        .unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
 }
@@ -425,7 +428,7 @@ async fn password_change_through_the_cli() {
         String::from_utf8_lossy(&output.stderr)
     );
     sdk_client(&emulator)
-        .user_token(
+        .fetch_user_token(
             &UserId::new("gina").unwrap(),
             &Password::new("new-password").unwrap(),
         )

@@ -1,15 +1,16 @@
 //! [`AccessClientBuilder`]: checks the settings and builds an [`AccessClient`].
 
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use finapi_access_types::{ClientSecret, ValidationError};
 
 use crate::cache::{CachePolicy, Clock, SystemClock};
-use crate::client::{AccessClient, Inner, Urls};
+use crate::client::AccessClient;
 use crate::environment::{ApiVersion, BaseUrl, Environment};
 use crate::error::{Error, Operation};
+use crate::grants::Grants;
+use crate::pipeline::Pipeline;
 use crate::retry::{RetryPolicy, Sleep};
 use crate::transport::Transport;
 
@@ -25,6 +26,7 @@ pub struct AccessClientBuilder {
     retry_policy: RetryPolicy,
     sleep: Option<Arc<dyn Sleep>>,
     timeout: Option<Duration>,
+    deadline: Option<Duration>,
 }
 
 impl std::fmt::Debug for AccessClientBuilder {
@@ -39,11 +41,24 @@ impl std::fmt::Debug for AccessClientBuilder {
             .field("retry_policy", &self.retry_policy)
             .field("sleep", &self.sleep)
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
             .finish()
     }
 }
 
+impl AccessClient {
+    /// A builder; [`AccessClientBuilder::build`] checks what was given.
+    pub fn builder() -> AccessClientBuilder {
+        AccessClientBuilder::default()
+    }
+}
+
 impl AccessClientBuilder {
+    /// The default overall timeout of one attempt: 30 s.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    /// The default deadline of one call, everything included: 60 s.
+    pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+
     /// The environment (default: [`Environment::Sandbox`]).
     pub fn environment(mut self, environment: Environment) -> Self {
         self.base_url = Some(Ok(match environment {
@@ -108,18 +123,32 @@ impl AccessClientBuilder {
         self
     }
 
-    /// How to wait between retries. The reqwest and hyper transports bring their own (Tokio);
-    /// a custom transport without one gets no retries unless a [`Sleep`] is given here.
+    /// How to wait between retries (and for a token fetch another call started, up to the
+    /// deadline). The default is Tokio's timer (the `tokio` feature, on by default), whatever
+    /// the transport; without that feature, give one here or turn retries off.
     pub fn sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
         self.sleep = Some(sleep);
         self
     }
 
-    /// The overall timeout of every request of this client (a call can set its own with
-    /// [`Call::timeout`](crate::Call::timeout)); without it the transport's default applies
-    /// (30 s for the SDK's transports, with a 10 s connect timeout).
+    /// The overall timeout of each attempt of every call (default
+    /// [`DEFAULT_TIMEOUT`](Self::DEFAULT_TIMEOUT), 30 s); a call can set its own with
+    /// [`Call::timeout`](crate::Call::timeout). Handed to the transport with each request as
+    /// a [`RequestTimeout`](crate::RequestTimeout), never longer than what is left of the
+    /// call's deadline.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// The most one call may take, everything included: the token fetch it triggers, each
+    /// attempt, backoff, and the second attempt after a 401 (default
+    /// [`DEFAULT_DEADLINE`](Self::DEFAULT_DEADLINE), 60 s). Without it the worst case would
+    /// be (attempts × timeout + backoff) for the token and the call, twice over after a 401;
+    /// with it, the call fails with a timeout when the deadline passes. A call can set its
+    /// own with [`Call::deadline`](crate::Call::deadline).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
         self
     }
 
@@ -131,11 +160,11 @@ impl AccessClientBuilder {
     /// are missing or empty, or no transport was given.
     pub fn build(self) -> Result<AccessClient, Error> {
         let invalid = |field, rule: &str| {
-            Error::invalid_input(Operation::BuildClient, ValidationError::new(field, rule))
+            Error::invalid_input(Operation::BUILD_CLIENT, ValidationError::new(field, rule))
         };
         let base_url = match self.base_url {
             None => Environment::Sandbox.base_url(),
-            Some(result) => result.map_err(|e| Error::invalid_input(Operation::BuildClient, e))?,
+            Some(result) => result.map_err(|e| Error::invalid_input(Operation::BUILD_CLIENT, e))?,
         };
         let (client_id, client_secret) = self
             .credentials
@@ -149,22 +178,43 @@ impl AccessClientBuilder {
         let transport = self
             .transport
             .ok_or_else(|| invalid("transport", "is required (call .transport(t))"))?;
-        Ok(AccessClient::from_inner(Inner {
-            urls: Urls::new(&base_url, self.api_version),
+        let sleep = match self.sleep.or_else(default_sleep) {
+            Some(sleep) => Some(sleep),
+            None if self.retry_policy.max_attempts <= 1 => None,
+            None => {
+                return Err(invalid(
+                    "sleep",
+                    "is required for retries: enable the `tokio` feature of finapi-access-core (on by default), call .sleep(..) with your runtime's timer, or turn retries off with .retry_policy(RetryPolicy::disabled())",
+                ));
+            }
+        };
+        let pipeline = Pipeline {
             base_url,
-            api_version: self.api_version,
+            transport,
+            retry: self.retry_policy,
+            sleep,
+            timeout: self.timeout.unwrap_or(Self::DEFAULT_TIMEOUT),
+            deadline: self.deadline.unwrap_or(Self::DEFAULT_DEADLINE),
+        };
+        Ok(AccessClient::from_grants(Grants::new(
+            pipeline,
+            self.api_version,
             client_id,
             client_secret,
-            transport: Arc::clone(&transport),
-            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-            policy: self.cache_policy,
-            retry: self.retry_policy,
-            sleep: self.sleep.or_else(|| transport.sleeper()),
-            timeout: self.timeout,
-            client_token: Arc::default(),
-            ambiguous_creates: Mutex::default(),
-            sessions: Mutex::default(),
-            token_requests: AtomicU64::new(0),
-        }))
+            self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            self.cache_policy,
+        )))
+    }
+}
+
+/// Tokio's timer, when the `tokio` feature is on.
+fn default_sleep() -> Option<Arc<dyn Sleep>> {
+    #[cfg(feature = "tokio")]
+    {
+        Some(Arc::new(crate::retry::TokioSleep))
+    }
+    #[cfg(not(feature = "tokio"))]
+    {
+        None
     }
 }

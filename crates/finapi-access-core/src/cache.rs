@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use finapi_access_types::{AccessToken, RefreshToken, TokenResponse};
 use futures_util::FutureExt;
-use futures_util::future::{BoxFuture, Shared};
+use std::sync::atomic::Ordering;
+
+use futures_util::future::{BoxFuture, Shared, WeakShared};
 
 use crate::error::Error;
 
@@ -114,6 +116,9 @@ pub(crate) struct CachedToken {
     pub(crate) token: AccessToken,
     pub(crate) refresh_token: Option<RefreshToken>,
     pub(crate) usable_until: Option<Instant>,
+    /// finAPI refused the access token (a 401) or it was revoked: it is not used again, but
+    /// the refresh token that came with it still is.
+    pub(crate) invalidated: bool,
 }
 
 impl CachedToken {
@@ -122,25 +127,39 @@ impl CachedToken {
             token: response.access_token.clone(),
             refresh_token: response.refresh_token.clone(),
             usable_until: policy.usable_until(response, received),
+            invalidated: false,
         }
     }
 
     fn is_usable(&self, now: Instant) -> bool {
-        self.usable_until.is_none_or(|until| now < until)
+        !self.invalidated && self.usable_until.is_none_or(|until| now < until)
     }
 }
 
-type Flight = Shared<BoxFuture<'static, Result<CachedToken, Error>>>;
+type FetchResult = Result<CachedToken, Error>;
+/// A token fetch that callers share; it runs while one of them waits for it.
+pub(crate) type Flight = Shared<BoxFuture<'static, FetchResult>>;
+
+/// What a caller of [`TokenCache::lookup`] does next.
+pub(crate) enum Lookup {
+    /// A usable cached token.
+    Ready(AccessToken),
+    /// Wait for this fetch; `started` says whether this caller started it (or joined one).
+    Wait { flight: Flight, started: bool },
+}
 
 /// One token, fetched once when many callers need it at the same time.
 ///
 /// A caller that finds no usable token either joins the fetch in flight or starts one; all
 /// callers of one fetch get its result. A failed fetch caches nothing, and the next caller
-/// starts a new one.
+/// starts a new one. The cache holds the fetch weakly: when every caller waiting for it is
+/// gone (cancelled), the fetch is dropped with everything it holds, and the next caller
+/// starts a fresh one instead of joining a stale one.
 #[derive(Debug, Default)]
 pub(crate) struct TokenCache {
     current: RwLock<Option<CachedToken>>,
-    in_flight: Mutex<Option<Flight>>,
+    in_flight: Mutex<Option<(u64, WeakShared<BoxFuture<'static, FetchResult>>)>>,
+    flights: std::sync::atomic::AtomicU64,
 }
 
 impl TokenCache {
@@ -161,48 +180,57 @@ impl TokenCache {
             .clone()
     }
 
-    /// A usable token: the cached one, or the result of the fetch in flight, or of a new
-    /// fetch made by `fetch` (called only when this caller starts the fetch).
-    pub(crate) async fn get(
+    /// A usable token, or the fetch to wait for: the one in flight, or a new one made by
+    /// `fetch` (called only when this caller starts the fetch).
+    pub(crate) fn lookup(
         self: &Arc<Self>,
         now: Instant,
-        fetch: impl FnOnce() -> BoxFuture<'static, Result<CachedToken, Error>>,
-    ) -> Result<AccessToken, Error> {
+        fetch: impl FnOnce() -> BoxFuture<'static, FetchResult>,
+    ) -> Lookup {
         if let Some(token) = self.usable(now) {
-            return Ok(token);
+            return Lookup::Ready(token);
         }
-        let flight = {
-            let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-            match in_flight.as_ref() {
-                Some(flight) => flight.clone(),
-                None => {
-                    // A fetch may have finished between the check above and this lock.
-                    if let Some(token) = self.usable(now) {
-                        return Ok(token);
-                    }
-                    let cache = Arc::clone(self);
-                    let fetching = fetch();
-                    let flight = async move {
-                        let result = fetching.await;
-                        if let Ok(token) = &result {
-                            *cache.current.write().unwrap_or_else(|e| e.into_inner()) =
-                                Some(token.clone());
-                        }
-                        cache
-                            .in_flight
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .take();
-                        result
-                    }
-                    .boxed()
-                    .shared();
-                    *in_flight = Some(flight.clone());
-                    flight
-                }
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(flight) = in_flight.as_ref().and_then(|(_, weak)| weak.upgrade()) {
+            return Lookup::Wait {
+                flight,
+                started: false,
+            };
+        }
+        // A fetch may have finished between the check above and this lock.
+        if let Some(token) = self.usable(now) {
+            return Lookup::Ready(token);
+        }
+        let number = self.flights.fetch_add(1, Ordering::Relaxed);
+        // The fetch holds the cache weakly too: a cache dropped with its client is not kept
+        // alive by a fetch, and a fetch nobody waits for keeps nothing alive.
+        let cache = Arc::downgrade(self);
+        let fetching = fetch();
+        let flight = async move {
+            let result = fetching.await;
+            if let Some(cache) = cache.upgrade() {
+                cache.finish(number, &result);
             }
-        };
-        flight.await.map(|cached| cached.token)
+            result
+        }
+        .boxed()
+        .shared();
+        *in_flight = flight.downgrade().map(|weak| (number, weak));
+        Lookup::Wait {
+            flight,
+            started: true,
+        }
+    }
+
+    /// Stores the result of fetch `number` and forgets the fetch (unless a newer one started).
+    fn finish(&self, number: u64, result: &FetchResult) {
+        if let Ok(token) = result {
+            *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(token.clone());
+        }
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        if in_flight.as_ref().is_some_and(|(n, _)| *n == number) {
+            *in_flight = None;
+        }
     }
 
     /// Stores a token fetched outside the cache.
@@ -210,16 +238,17 @@ impl TokenCache {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(token);
     }
 
-    /// Drops the cached token if it is `token` (a newer one is kept). Returns whether it was.
+    /// Stops using the access token if it is `token` (a newer one is kept), keeping the
+    /// refresh token that came with it. Returns whether it was.
     pub(crate) fn invalidate(&self, token: &AccessToken) -> bool {
         let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
-        let matches = current
-            .as_ref()
-            .is_some_and(|c| c.token.expose_secret() == token.expose_secret());
-        if matches {
-            *current = None;
+        match current.as_mut() {
+            Some(cached) if cached.token.expose_secret() == token.expose_secret() => {
+                cached.invalidated = true;
+                true
+            }
+            _ => false,
         }
-        matches
     }
 
     /// Whether `token` is this cache's access or refresh token.
@@ -236,9 +265,19 @@ impl TokenCache {
             })
     }
 
-    /// Forgets everything.
+    /// Forgets everything, the refresh token included.
     pub(crate) fn clear(&self) {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Whether a fetch is in flight that a caller could still join.
+    #[cfg(test)]
+    pub(crate) fn has_live_flight(&self) -> bool {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|(_, weak)| weak.upgrade().is_some())
     }
 }
 
@@ -270,5 +309,96 @@ mod tests {
         );
         let short = policy.usable_until(&response(60), now).unwrap();
         assert_eq!(short - now, Duration::from_secs(30), "half of a short life");
+    }
+}
+
+#[cfg(test)]
+mod flight_tests {
+    use super::*;
+    use finapi_access_types::ExpiresIn;
+    use futures_util::FutureExt;
+
+    fn cached(token: &str, refresh: Option<&str>) -> CachedToken {
+        let response = TokenResponse::bearer(
+            AccessToken::new(token),
+            ExpiresIn::from_secs(3600),
+            refresh.map(RefreshToken::new),
+        );
+        CachedToken::new(&response, &CachePolicy::default(), Instant::now())
+    }
+
+    #[test]
+    fn invalidating_keeps_the_refresh_token() {
+        let cache = TokenCache::default();
+        cache.store(cached("acc-1", Some("ref-1")));
+        assert!(cache.usable(Instant::now()).is_some());
+        assert!(
+            !cache.invalidate(&AccessToken::new("other")),
+            "a newer token is kept"
+        );
+        assert!(cache.invalidate(&AccessToken::new("acc-1")));
+        assert!(cache.usable(Instant::now()).is_none(), "not used again");
+        let last = cache.last().expect("the entry stays");
+        assert_eq!(last.refresh_token.expect("kept").expose_secret(), "ref-1");
+        cache.clear();
+        assert!(cache.last().is_none());
+    }
+
+    #[test]
+    fn a_flight_nobody_waits_for_is_dropped_and_the_next_caller_starts_afresh() {
+        struct DropFlag(Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for DropFlag {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let cache = Arc::new(TokenCache::default());
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = DropFlag(Arc::clone(&dropped));
+        let lookup = cache.lookup(Instant::now(), move || {
+            async move {
+                let _flag = flag;
+                futures_util::future::pending::<FetchResult>().await
+            }
+            .boxed()
+        });
+        let Lookup::Wait { flight, started } = lookup else {
+            panic!("nothing cached")
+        };
+        assert!(started);
+        // A second caller joins the same fetch.
+        let Lookup::Wait {
+            flight: joined,
+            started,
+        } = cache.lookup(Instant::now(), || unreachable!("a fetch is in flight"))
+        else {
+            panic!("nothing cached")
+        };
+        assert!(!started);
+        // Poll it once, as a caller does, then give up (cancellation).
+        assert!(joined.clone().now_or_never().is_none());
+        drop(joined);
+        assert!(!dropped.load(Ordering::SeqCst), "one caller still waits");
+        drop(flight);
+        assert!(
+            dropped.load(Ordering::SeqCst),
+            "the fetch was dropped with its last waiter"
+        );
+        assert!(!cache.has_live_flight());
+        let mut started_again = false;
+        let lookup = cache.lookup(Instant::now(), || {
+            started_again = true;
+            async { Ok(cached("acc-2", None)) }.boxed()
+        });
+        assert!(started_again, "a fresh fetch, not the stale one");
+        let Lookup::Wait { flight, .. } = lookup else {
+            panic!("nothing cached")
+        };
+        let token = flight.now_or_never().expect("ready").expect("ok").token;
+        assert_eq!(token.expose_secret(), "acc-2");
+        assert!(matches!(
+            cache.lookup(Instant::now(), || unreachable!()),
+            Lookup::Ready(_)
+        ));
     }
 }

@@ -8,88 +8,82 @@ use http::StatusCode;
 use crate::request_id::RequestId;
 use crate::transport::TransportError;
 
-/// Which finAPI operation failed: named in every error so a log line says which step broke.
+/// Which finAPI operation a call is: named in every error and tracing span, so a log line
+/// says which step broke, and deciding whether an ambiguous failure may be retried.
+///
+/// Access's operations are constants (`Operation::CREATE_USER`, ...); a product crate or a
+/// caller of [`AccessClient::send`](crate::AccessClient::send) names its own:
+///
+/// ```
+/// use finapi_access_core::Operation;
+/// const GET_WEB_FORM: Operation = Operation::new("get web form", true);
+/// assert_eq!(GET_WEB_FORM.to_string(), "get web form");
+/// assert!(GET_WEB_FORM.is_idempotent());
+/// assert_ne!(GET_WEB_FORM, Operation::GET_USER);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Operation {
-    /// Building the client (nothing was sent).
-    BuildClient,
-    /// The `client_credentials` grant.
-    ClientToken,
-    /// The `password` grant.
-    UserToken,
-    /// The `refresh_token` grant.
-    RefreshToken,
-    /// `POST /users`.
-    CreateUser,
-    /// `GET /users`.
-    GetUser,
-    /// Token revocation.
-    Revoke,
-    /// `PATCH /users`.
-    UpdateUser,
-    /// `DELETE /users`.
-    DeleteUser,
-    /// `DELETE /users/{userId}`.
-    DeleteUnverifiedUser,
-    /// `POST /users/verify/{userId}`.
-    VerifyUser,
-    /// `GET /users/verificationStatus`.
-    VerificationStatus,
-    /// `POST /users/requestPasswordChange`.
-    RequestPasswordChange,
-    /// `POST /users/executePasswordChange`.
-    ExecutePasswordChange,
-    /// `GET /mandatorAdmin/getUserList`.
-    ListUsers,
-    /// `POST /mandatorAdmin/deleteUsers`.
-    DeleteUsers,
+pub struct Operation {
+    name: &'static str,
+    idempotent: bool,
 }
 
 impl Operation {
-    /// Whether sending this request twice has the effect of sending it once: GET, DELETE,
-    /// the token grants and revocation. Only these are retried after an ambiguous failure.
-    pub fn is_idempotent(self) -> bool {
-        matches!(
-            self,
-            Self::ClientToken
-                | Self::UserToken
-                | Self::RefreshToken
-                | Self::Revoke
-                | Self::GetUser
-                | Self::DeleteUser
-                | Self::DeleteUnverifiedUser
-                | Self::VerificationStatus
-                | Self::ListUsers
-        )
+    /// Building the client (nothing was sent).
+    pub const BUILD_CLIENT: Self = Self::new("build client", false);
+    /// The `client_credentials` grant.
+    pub const CLIENT_TOKEN: Self = Self::new("client token", true);
+    /// The `password` grant.
+    pub const USER_TOKEN: Self = Self::new("user token", true);
+    /// The `refresh_token` grant.
+    pub const REFRESH_TOKEN: Self = Self::new("refresh token", true);
+    /// `POST /users`.
+    pub const CREATE_USER: Self = Self::new("create user", false);
+    /// `GET /users`.
+    pub const GET_USER: Self = Self::new("get user", true);
+    /// Token revocation.
+    pub const REVOKE: Self = Self::new("revoke token", true);
+    /// `PATCH /users`.
+    pub const UPDATE_USER: Self = Self::new("update user", false);
+    /// `DELETE /users`.
+    pub const DELETE_USER: Self = Self::new("delete user", true);
+    /// `DELETE /users/{userId}`.
+    pub const DELETE_UNVERIFIED_USER: Self = Self::new("delete unverified user", true);
+    /// `POST /users/verify/{userId}`.
+    pub const VERIFY_USER: Self = Self::new("verify user", false);
+    /// `GET /users/verificationStatus`.
+    pub const VERIFICATION_STATUS: Self = Self::new("verification status", true);
+    /// `POST /users/requestPasswordChange`.
+    pub const REQUEST_PASSWORD_CHANGE: Self = Self::new("request password change", false);
+    /// `POST /users/executePasswordChange`.
+    pub const EXECUTE_PASSWORD_CHANGE: Self = Self::new("execute password change", false);
+    /// `GET /mandatorAdmin/getUserList`.
+    pub const LIST_USERS: Self = Self::new("list users", true);
+    /// `POST /mandatorAdmin/deleteUsers`.
+    pub const DELETE_USERS: Self = Self::new("delete users", false);
+
+    /// An operation named `name` (a short human name such as `get web form`). `idempotent`:
+    /// whether sending the request twice has the effect of sending it once (GET, DELETE,
+    /// token grants); only idempotent operations are retried after an ambiguous failure
+    /// (a timeout, an I/O error, 502/503/504).
+    pub const fn new(name: &'static str, idempotent: bool) -> Self {
+        Self { name, idempotent }
     }
 
-    /// A short human name, for example `create user`.
+    /// Whether sending this request twice has the effect of sending it once. Only these are
+    /// retried after an ambiguous failure.
+    pub fn is_idempotent(self) -> bool {
+        self.idempotent
+    }
+
+    /// The short human name, for example `create user`.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BuildClient => "build client",
-            Self::ClientToken => "client token",
-            Self::UserToken => "user token",
-            Self::RefreshToken => "refresh token",
-            Self::CreateUser => "create user",
-            Self::GetUser => "get user",
-            Self::Revoke => "revoke token",
-            Self::UpdateUser => "update user",
-            Self::DeleteUser => "delete user",
-            Self::DeleteUnverifiedUser => "delete unverified user",
-            Self::VerifyUser => "verify user",
-            Self::VerificationStatus => "verification status",
-            Self::RequestPasswordChange => "request password change",
-            Self::ExecutePasswordChange => "execute password change",
-            Self::ListUsers => "list users",
-            Self::DeleteUsers => "delete users",
-        }
+        self.name
     }
 }
 
 impl std::fmt::Display for Operation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.name)
     }
 }
 
@@ -119,6 +113,10 @@ pub enum Error {
     /// The input was refused before anything was sent.
     #[error(transparent)]
     InvalidInput(Arc<InvalidInput>),
+    /// Another finAPI service (Web Form 2.0, ...) answered with its own error body, decoded
+    /// by that product's [`ErrorDecoder`].
+    #[error(transparent)]
+    Service(Arc<ServiceError>),
 }
 
 impl Error {
@@ -130,6 +128,7 @@ impl Error {
             Self::UnexpectedResponse(e) => e.operation,
             Self::Transport(e) => e.operation,
             Self::InvalidInput(e) => e.operation,
+            Self::Service(e) => e.operation,
         }
     }
 
@@ -139,6 +138,7 @@ impl Error {
             Self::Api(e) => Some(e.status),
             Self::OAuth(e) => Some(e.status),
             Self::UnexpectedResponse(e) => Some(e.status),
+            Self::Service(e) => Some(e.status),
             Self::Transport(_) | Self::InvalidInput(_) => None,
         }
     }
@@ -151,6 +151,7 @@ impl Error {
             Self::OAuth(e) => Some(&e.request_id),
             Self::UnexpectedResponse(e) => Some(&e.request_id),
             Self::Transport(e) => Some(&e.request_id),
+            Self::Service(e) => Some(&e.request_id),
             Self::InvalidInput(_) => None,
         }
     }
@@ -159,6 +160,24 @@ impl Error {
     pub fn error_code(&self) -> Option<&ErrorCode> {
         match self {
             Self::Api(e) => e.message.first_code(),
+            _ => None,
+        }
+    }
+
+    /// The error code as a string, whichever service answered: finAPI Access's code for
+    /// [`Error::Api`], the product's for [`Error::Service`].
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api(e) => e.message.first_code().map(ErrorCode::as_str),
+            Self::Service(e) => e.body.code(),
+            _ => None,
+        }
+    }
+
+    /// The product error body, when it is a `B` (for example Web Form 2.0's error).
+    pub fn service_body<B: ServiceErrorBody>(&self) -> Option<&B> {
+        match self {
+            Self::Service(e) => e.body(),
             _ => None,
         }
     }
@@ -185,7 +204,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn invalid_input(operation: Operation, error: ValidationError) -> Self {
+    /// Input refused before anything was sent: `error` names the field and the rule.
+    pub fn invalid_input(operation: Operation, error: ValidationError) -> Self {
         Self::InvalidInput(Arc::new(InvalidInput { operation, error }))
     }
 }
@@ -329,7 +349,7 @@ impl std::fmt::Display for TransportFailure {
         }
         if self.may_have_taken_effect {
             match self.operation {
-                Operation::CreateUser => f.write_str(
+                Operation::CREATE_USER => f.write_str(
                     "; the request may have reached finAPI, so the user may have been created: check (or create again with the same id, which answers ENTITY_EXISTS if it was) before creating another",
                 )?,
                 _ => f.write_str("; the request may have reached finAPI and taken effect")?,
@@ -369,4 +389,125 @@ impl std::error::Error for InvalidInput {
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// An error body of another finAPI service, decoded by its product crate.
+///
+/// `Display` is one line (no secrets: scrub server messages with
+/// [`ErrorResponse::scrub`]); [`code`](Self::code) is the service's error code.
+pub trait ServiceErrorBody:
+    std::any::Any + std::fmt::Debug + std::fmt::Display + Send + Sync
+{
+    /// The service's error code (the first one, if the body holds several).
+    fn code(&self) -> Option<&str>;
+}
+
+/// An error answer of another finAPI service, with the status and request id.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ServiceError {
+    /// The operation that failed.
+    pub operation: Operation,
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The request id the service echoed (or the one sent).
+    pub request_id: RequestId,
+    /// How many attempts were sent.
+    pub attempts: u32,
+    body: Box<dyn ServiceErrorBody>,
+}
+
+impl ServiceError {
+    /// The decoded body, when it is a `B`.
+    pub fn body<B: ServiceErrorBody>(&self) -> Option<&B> {
+        let any: &dyn std::any::Any = &*self.body;
+        any.downcast_ref()
+    }
+
+    /// The decoded body, whatever its type.
+    pub fn body_dyn(&self) -> &dyn ServiceErrorBody {
+        &*self.body
+    }
+}
+
+impl std::fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} failed: HTTP {} {}",
+            self.operation,
+            self.status.as_u16(),
+            self.body
+        )?;
+        write_request_id(f, &self.request_id)
+    }
+}
+
+impl std::error::Error for ServiceError {}
+
+/// Turns the error answer of one finAPI service into an [`Error`]. The pipeline calls it for
+/// every non-2xx response with a body; `None` means "not this service's shape", and the
+/// pipeline returns [`Error::UnexpectedResponse`] with a redacted snippet instead.
+///
+/// finAPI Access's shapes are decoded by [`AccessErrors`](crate::AccessErrors), the default;
+/// a product crate (Web Form 2.0) brings its own and sets it on each
+/// [`ApiRequest`](crate::ApiRequest) with [`error_decoder`](crate::ApiRequest::error_decoder).
+pub trait ErrorDecoder: Send + Sync + std::fmt::Debug {
+    /// The error for `response`, or `None` when the body is not this service's error shape.
+    fn decode(&self, response: &ErrorResponse<'_>) -> Option<Error>;
+}
+
+/// An error answer as an [`ErrorDecoder`] sees it.
+#[derive(Debug)]
+pub struct ErrorResponse<'a> {
+    pub(crate) operation: Operation,
+    pub(crate) response: &'a http::Response<bytes::Bytes>,
+    pub(crate) request_id: RequestId,
+    pub(crate) attempts: u32,
+    pub(crate) secrets: &'a crate::redact::Secrets<'a>,
+}
+
+impl ErrorResponse<'_> {
+    /// The operation that failed.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.response.status()
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &http::HeaderMap {
+        self.response.headers()
+    }
+
+    /// The body as received (may hold echoed secrets: scrub what you keep).
+    pub fn body(&self) -> &[u8] {
+        self.response.body()
+    }
+
+    /// The request id the server echoed, else the one sent.
+    pub fn request_id(&self) -> &RequestId {
+        &self.request_id
+    }
+
+    /// `text` with every secret the request carried (raw or form-encoded) replaced by
+    /// `[redacted]`: apply it to every server message an error keeps.
+    pub fn scrub(&self, text: &str) -> String {
+        self.secrets.scrub(text)
+    }
+
+    /// An [`Error::Service`] holding `body`, with this response's operation, status, request
+    /// id and attempt count.
+    pub fn service_error(&self, body: impl ServiceErrorBody) -> Error {
+        Error::Service(Arc::new(ServiceError {
+            operation: self.operation,
+            status: self.status(),
+            request_id: self.request_id.clone(),
+            attempts: self.attempts,
+            body: Box::new(body),
+        }))
+    }
 }

@@ -74,20 +74,27 @@
 
 #![forbid(unsafe_code)]
 
-mod builder;
+// Leaves: no module below imports one above it.
 mod cache;
 mod call;
-mod client;
 mod environment;
 mod error;
 mod redact;
 mod request_id;
 mod response;
 mod retry;
-mod session;
 mod transport;
-mod users;
 mod wire;
+// The pipeline: sends every request.
+mod pipeline;
+// Token sources, on the pipeline.
+mod grants;
+mod sessions;
+// The public clients and their operations, on the pipeline and the token sources.
+mod builder;
+mod client;
+mod session;
+mod users;
 
 pub use builder::AccessClientBuilder;
 pub use cache::{CachePolicy, Clock, ManualClock, SystemClock};
@@ -95,14 +102,18 @@ pub use call::{Call, Language, PsuHeaders};
 pub use client::AccessClient;
 pub use environment::{ApiVersion, BaseUrl, Environment};
 pub use error::{
-    ApiError, Error, InvalidInput, OAuthErrorResponse, Operation, TransportFailure,
-    UnexpectedResponse,
+    ApiError, Error, ErrorDecoder, ErrorResponse, InvalidInput, OAuthErrorResponse, Operation,
+    ServiceError, ServiceErrorBody, TransportFailure, UnexpectedResponse,
 };
+pub use pipeline::ApiRequest;
 pub use request_id::{REQUEST_ID_HEADER, RequestId};
 pub use response::ApiResponse;
+#[cfg(feature = "tokio")]
+pub use retry::TokioSleep;
 pub use retry::{Outcome, RetryDecision, RetryPolicy, Sleep};
 pub use session::UserSession;
 pub use transport::{RequestTimeout, Transport, TransportError, TransportErrorKind};
+pub use wire::{AccessErrors, path_segment};
 
 /// The types crate, re-exported so that users of core need one dependency.
 pub use finapi_access_types as types;
@@ -112,44 +123,49 @@ pub use finapi_access_types as types;
 #[doc(hidden)]
 pub mod __internals {
     use bytes::Bytes;
+    use finapi_access_types::{
+        AccessToken, ClientSecret, DeletedUsers, Password, PasswordChangeRequest, TokenResponse,
+        User, UserCreateParams, UserId, UserInfoPage, VerificationStatus,
+    };
+    use http::Method;
 
+    use crate::environment::BaseUrl;
     use crate::error::Operation;
+    use crate::grants::{Grant, grant_request};
+    use crate::pipeline::{ApiRequest, decode_response};
     use crate::redact::Secrets;
     use crate::request_id::RequestId;
-    use crate::wire;
 
-    /// Builds a password-grant request as `user_token` does.
+    /// Builds a password-grant request as the client does.
     pub fn password_grant_request(
         url: &str,
         client_id: &str,
-        secret: &finapi_access_types::ClientSecret,
-        user: &finapi_access_types::UserId,
-        password: &finapi_access_types::Password,
+        secret: &ClientSecret,
+        user: &UserId,
+        password: &Password,
     ) -> Option<http::Request<Bytes>> {
-        let grant = wire::Grant::Password {
+        let grant = Grant::Password {
             username: user,
             password,
         };
-        wire::token_request(url, client_id, secret, &grant, &RequestId::generate()).ok()
+        let base = BaseUrl::parse(url).ok()?;
+        grant_request(url.to_owned(), client_id, secret, &grant).to_http(
+            &base,
+            None,
+            &RequestId::generate(),
+        )
     }
 
     /// Builds a create-user request as `create_user` does.
     pub fn create_user_request(
         url: &str,
-        token: &finapi_access_types::AccessToken,
-        params: &finapi_access_types::UserCreateParams,
+        token: &AccessToken,
+        params: &UserCreateParams,
     ) -> Option<http::Request<Bytes>> {
-        let op = Operation::CreateUser;
-        let body = wire::json_body(op, params).ok()?;
-        wire::bearer_request(
-            op,
-            http::Method::POST,
-            url,
-            token,
-            Some(body),
-            &RequestId::generate(),
-        )
-        .ok()
+        let base = BaseUrl::parse(url).ok()?;
+        ApiRequest::url(Operation::CREATE_USER, Method::POST, url.to_owned())
+            .json_body(params)
+            .to_http(&base, Some(token), &RequestId::generate())
     }
 
     /// A decoder the fuzz targets exercise.
@@ -187,23 +203,32 @@ pub mod __internals {
         Some(response)
     }
 
+    fn decode_as<T: serde::de::DeserializeOwned>(
+        response: &http::Response<Bytes>,
+        secrets: &Secrets<'_>,
+    ) -> crate::response::CallResult<T> {
+        let request = ApiRequest::new(Operation::GET_USER, Method::GET, "/").json_response::<T>();
+        decode_response(&request, response, &RequestId::generate(), 1, secrets)
+    }
+
+    fn decode_empty(
+        response: &http::Response<Bytes>,
+        secrets: &Secrets<'_>,
+    ) -> crate::response::CallResult<()> {
+        let request = ApiRequest::new(Operation::GET_USER, Method::GET, "/");
+        decode_response(&request, response, &RequestId::generate(), 1, secrets)
+    }
+
     /// Decodes without formatting the outcome (for benchmarks); whether it was a success.
     pub fn decode_quiet(decoder: Decoder, status: u16, body: &[u8]) -> bool {
         let Some(response) = response(status, None, body) else {
             return false;
         };
-        let id = RequestId::generate();
         let secrets = Secrets::default();
-        let op = Operation::GetUser;
         match decoder {
-            Decoder::Token => {
-                wire::decode::<finapi_access_types::TokenResponse>(op, &response, id, &secrets)
-                    .is_ok()
-            }
-            Decoder::User => {
-                wire::decode::<finapi_access_types::User>(op, &response, id, &secrets).is_ok()
-            }
-            _ => wire::decode_empty(op, &response, id, &secrets).is_ok(),
+            Decoder::Token => decode_as::<TokenResponse>(&response, &secrets).is_ok(),
+            Decoder::User => decode_as::<User>(&response, &secrets).is_ok(),
+            _ => decode_empty(&response, &secrets).is_ok(),
         }
     }
 
@@ -213,39 +238,24 @@ pub mod __internals {
         let Some(response) = response(status, Some(content_type), body) else {
             return String::new();
         };
-        let id = RequestId::generate();
         let secrets = Secrets::new(["fuzz-secret"]);
-        let op = Operation::GetUser;
         match decoder {
-            Decoder::Token => format!(
-                "{:?}",
-                wire::decode::<finapi_access_types::TokenResponse>(op, &response, id, &secrets)
-            ),
-            Decoder::User => format!(
-                "{:?}",
-                wire::decode::<finapi_access_types::User>(op, &response, id, &secrets)
-            ),
-            Decoder::VerificationStatus => format!(
-                "{:?}",
-                wire::decode::<finapi_access_types::VerificationStatus>(
-                    op, &response, id, &secrets
+            Decoder::Token => format!("{:?}", decode_as::<TokenResponse>(&response, &secrets)),
+            Decoder::User => format!("{:?}", decode_as::<User>(&response, &secrets)),
+            Decoder::VerificationStatus => {
+                format!("{:?}", decode_as::<VerificationStatus>(&response, &secrets))
+            }
+            Decoder::PasswordChange => {
+                format!(
+                    "{:?}",
+                    decode_as::<PasswordChangeRequest>(&response, &secrets)
                 )
-            ),
-            Decoder::PasswordChange => format!(
-                "{:?}",
-                wire::decode::<finapi_access_types::PasswordChangeRequest>(
-                    op, &response, id, &secrets
-                )
-            ),
-            Decoder::UserList => format!(
-                "{:?}",
-                wire::decode::<finapi_access_types::UserInfoPage>(op, &response, id, &secrets)
-            ),
-            Decoder::DeletedUsers => format!(
-                "{:?}",
-                wire::decode::<finapi_access_types::DeletedUsers>(op, &response, id, &secrets)
-            ),
-            Decoder::Empty => match wire::decode_empty(op, &response, id, &secrets) {
+            }
+            Decoder::UserList => format!("{:?}", decode_as::<UserInfoPage>(&response, &secrets)),
+            Decoder::DeletedUsers => {
+                format!("{:?}", decode_as::<DeletedUsers>(&response, &secrets))
+            }
+            Decoder::Empty => match decode_empty(&response, &secrets) {
                 Ok(ok) => format!("{ok:?}"),
                 Err(e) => format!("{e} {e:?}"),
             },

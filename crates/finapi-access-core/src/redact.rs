@@ -10,6 +10,12 @@ const REDACTED: &str = "[redacted]";
 #[derive(Default)]
 pub(crate) struct Secrets<'a>(Vec<&'a str>);
 
+impl std::fmt::Debug for Secrets<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets([{} redacted])", self.0.len())
+    }
+}
+
 impl<'a> Secrets<'a> {
     pub(crate) fn new(values: impl IntoIterator<Item = &'a str>) -> Self {
         // Very short values would blank out ordinary words; finAPI secrets are longer.

@@ -59,3 +59,6 @@ impl<T> std::ops::Deref for ApiResponse<T> {
         &self.value
     }
 }
+
+/// What a call gives: the answer, or the error.
+pub(crate) type CallResult<T> = Result<ApiResponse<T>, crate::error::Error>;

@@ -8,11 +8,24 @@ use http::{HeaderMap, StatusCode};
 
 use crate::transport::TransportErrorKind;
 
-/// Waits without blocking; injected so that core depends on no runtime. The reqwest and
-/// hyper transports provide one on Tokio.
+/// Waits without blocking; injected so that core's logic depends on no runtime. The default
+/// is [`TokioSleep`] (the `tokio` feature); another runtime brings its own.
 pub trait Sleep: Send + Sync + std::fmt::Debug {
     /// A future that completes after `duration`.
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+}
+
+/// Waits on Tokio's timer: the default [`Sleep`] (the `tokio` feature, on by default).
+/// Needs a Tokio runtime with the time driver enabled (as `#[tokio::main]` has).
+#[cfg(feature = "tokio")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleep;
+
+#[cfg(feature = "tokio")]
+impl Sleep for TokioSleep {
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
 }
 
 /// What an attempt ended with, as far as retrying is concerned.

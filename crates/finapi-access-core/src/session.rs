@@ -1,157 +1,15 @@
-//! [`UserSession`]: a user's token on demand, cached and refreshed.
+//! [`UserSession`]: a user's token on demand, cached and refreshed, and the calls made with it.
 
-use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::sync::Arc;
 
-use finapi_access_types::{AccessToken, Password, RefreshToken, User, UserId, UserUpdateParams};
-use futures_util::FutureExt;
-use http::{Method, StatusCode};
-use tracing::Instrument;
+use finapi_access_types::{AccessToken, Password, RefreshToken, UserId};
 
-use crate::cache::{CachedToken, TokenCache};
 use crate::call::{Call, CallOptions};
-use crate::client::{AccessClient, TokenSource};
-use crate::error::{Error, Operation};
-use crate::users::Planned;
-use crate::wire::{self, Grant, TokenTypeHint};
-
-/// What sessions for one user share: the id, the password if held, the token cache.
-pub(crate) struct SessionState {
-    user_id: UserId,
-    password: RwLock<Option<Password>>,
-    initial_refresh: RwLock<Option<RefreshToken>>,
-    pub(crate) cache: Arc<TokenCache>,
-}
-
-impl SessionState {
-    pub(crate) fn new(
-        user_id: UserId,
-        password: Option<Password>,
-        refresh: Option<RefreshToken>,
-    ) -> Self {
-        Self {
-            user_id,
-            password: RwLock::new(password),
-            initial_refresh: RwLock::new(refresh),
-            cache: Arc::default(),
-        }
-    }
-
-    /// A newer password or refresh token given for an existing session.
-    pub(crate) fn update(&self, password: Option<Password>, refresh: Option<RefreshToken>) {
-        if password.is_some() {
-            *self.password.write().unwrap_or_else(|e| e.into_inner()) = password;
-        }
-        if refresh.is_some() {
-            *self
-                .initial_refresh
-                .write()
-                .unwrap_or_else(|e| e.into_inner()) = refresh;
-        }
-    }
-
-    /// Forgets the access and refresh tokens (after the grant was revoked).
-    pub(crate) fn forget_grant(&self) {
-        self.cache.clear();
-        self.initial_refresh
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-    }
-
-    fn refresh_token(&self) -> Option<RefreshToken> {
-        self.cache.last().and_then(|c| c.refresh_token).or_else(|| {
-            self.initial_refresh
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone()
-        })
-    }
-
-    fn password(&self) -> Option<Password> {
-        self.password
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// A usable user token: cached, or fetched once for all concurrent callers.
-    pub(crate) async fn token(
-        self: &Arc<Self>,
-        client: &AccessClient,
-        now: Instant,
-    ) -> Result<AccessToken, Error> {
-        // The clones are made only when this caller starts a fetch, not on a cache hit.
-        self.cache
-            .get(now, || {
-                let state = Arc::clone(self);
-                let client = client.clone();
-                let grant = if state.refresh_token().is_some() {
-                    "refresh_token"
-                } else {
-                    "password"
-                };
-                async move { state.fetch(&client).await }
-                    .instrument(tracing::info_span!("finapi_access.token_refresh", grant))
-                    .boxed()
-            })
-            .await
-    }
-
-    /// The refresh grant when there is a refresh token; the password grant when there is
-    /// none or finAPI rejects it and the password is held.
-    async fn fetch(&self, client: &AccessClient) -> Result<CachedToken, Error> {
-        if let Some(refresh) = self.refresh_token() {
-            match client
-                .grant(&Grant::RefreshToken(&refresh), &CallOptions::fresh())
-                .await
-            {
-                Ok(response) => {
-                    let mut cached =
-                        CachedToken::new(&response, &client.inner.policy, client.inner.clock.now());
-                    cached.refresh_token = cached.refresh_token.or(Some(refresh));
-                    return Ok(cached);
-                }
-                Err(e) if is_rejection(&e) && self.password().is_some() => {
-                    tracing::debug!("refresh token rejected: falling back to the password grant");
-                    self.forget_grant();
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let Some(password) = self.password() else {
-            return Err(Error::invalid_input(
-                Operation::UserToken,
-                finapi_access_types::ValidationError::new(
-                    "password",
-                    "is not held by this session and there is no usable refresh token",
-                ),
-            ));
-        };
-        let response = client
-            .grant(
-                &Grant::Password {
-                    username: &self.user_id,
-                    password: &password,
-                },
-                &CallOptions::fresh(),
-            )
-            .await?;
-        Ok(CachedToken::new(
-            &response,
-            &client.inner.policy,
-            client.inner.clock.now(),
-        ))
-    }
-}
-
-/// finAPI rejected the refresh token (400 invalid refresh token, or a 401).
-fn is_rejection(error: &Error) -> bool {
-    matches!(
-        error.status(),
-        Some(StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED)
-    )
-}
+use crate::client::AccessClient;
+use crate::error::Error;
+use crate::grants::TokenTypeHint;
+use crate::pipeline::{ApiRequest, TokenSource};
+use crate::sessions::{SessionState, SessionTokens};
 
 /// One user's session: a valid user token on demand, cached until a margin before expiry,
 /// refreshed once for all concurrent callers (with the refresh token, falling back to the
@@ -169,7 +27,7 @@ fn is_rejection(error: &Error) -> bool {
 /// ```
 #[derive(Clone)]
 pub struct UserSession {
-    client: AccessClient,
+    pub(crate) client: AccessClient,
     state: Arc<SessionState>,
 }
 
@@ -177,19 +35,59 @@ impl std::fmt::Debug for UserSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UserSession")
             .field("user_id", &self.state.user_id)
-            .field("holds_password", &self.state.password().is_some())
+            .field("holds_password", &self.state.holds_password())
             .finish_non_exhaustive()
     }
 }
 
+impl AccessClient {
+    /// A session for one user: gives a valid user token on demand, cached, refreshed with the
+    /// refresh token when finAPI sent one, and with the password when the refresh token is
+    /// rejected. Sessions for the same user id (in any letter case) share one cache.
+    pub fn user_session(&self, user_id: UserId, password: Password) -> UserSession {
+        let state = self.inner.sessions.session(user_id, Some(password), None);
+        UserSession::new(self.clone(), state)
+    }
+
+    /// A session from a refresh token alone (no password is held, so a rejected refresh
+    /// token ends the session with an error).
+    pub fn user_session_from_refresh_token(
+        &self,
+        user_id: UserId,
+        refresh_token: RefreshToken,
+    ) -> UserSession {
+        let state = self
+            .inner
+            .sessions
+            .session(user_id, None, Some(refresh_token));
+        UserSession::new(self.clone(), state)
+    }
+}
+
 impl UserSession {
-    pub(crate) fn new(client: AccessClient, state: Arc<SessionState>) -> Self {
+    fn new(client: AccessClient, state: Arc<SessionState>) -> Self {
         Self { client, state }
+    }
+
+    pub(crate) fn state(&self) -> &Arc<SessionState> {
+        &self.state
+    }
+
+    fn tokens(&self) -> SessionTokens<'_> {
+        SessionTokens {
+            grants: &self.client.inner.grants,
+            state: &self.state,
+        }
     }
 
     /// The user id.
     pub fn user_id(&self) -> &UserId {
         &self.state.user_id
+    }
+
+    /// The client this session belongs to.
+    pub fn client(&self) -> &AccessClient {
+        &self.client
     }
 
     /// A valid user token: the cached one, or a new one (one token request however many
@@ -200,67 +98,43 @@ impl UserSession {
     /// The error of the token request when one was needed and failed (all concurrent callers
     /// get it; nothing is cached).
     pub async fn token(&self) -> Result<AccessToken, Error> {
-        self.state
-            .token(&self.client, self.client.inner.clock.now())
-            .await
+        let opts = CallOptions::fresh();
+        let token = self.tokens().token(&opts).await?;
+        Ok(token.unwrap_or_else(|| unreachable!("a session always gives a token")))
     }
 
-    /// Drops the cached access token, so that the next call fetches a new one.
+    /// Stops using the cached access token, so that the next call fetches a new one (with
+    /// the refresh token, which is kept).
     pub fn invalidate(&self) {
         if let Some(cached) = self.state.cache.last() {
             self.state.cache.invalidate(&cached.token);
         }
     }
 
-    /// The user (`GET /users`) with the session's token; the password comes back as `XXXXX`.
-    pub fn get_user(&self) -> Call<'_, User> {
-        let url = self.client.inner.urls.users.clone();
-        let plan = Planned::new(Operation::GetUser, Method::GET, url, wire::decode::<User>);
-        self.client
-            .planned(TokenSource::User(Arc::clone(&self.state)), Ok(plan))
-    }
-
-    /// Edits the user (`PATCH /users`): at least one field must be set (an empty edit is
-    /// refused before sending); `""` clears the email or phone.
-    pub fn update_user(&self, params: &UserUpdateParams) -> Call<'_, User> {
-        let url = self.client.inner.urls.users.clone();
-        let plan = params
-            .validate()
-            .map_err(|e| Error::invalid_input(Operation::UpdateUser, e))
-            .and_then(|()| {
-                Planned::new(
-                    Operation::UpdateUser,
-                    Method::PATCH,
-                    url,
-                    wire::decode::<User>,
-                )
-                .json(&params)
-            });
-        self.client
-            .planned(TokenSource::User(Arc::clone(&self.state)), plan)
-    }
-
-    /// Deletes the user (`DELETE /users`) with all their data; the session forgets its
-    /// tokens. finAPI answers 423 while a bank connection is busy.
-    pub fn delete_user(&self) -> Call<'_, ()> {
-        let url = self.client.inner.urls.users.clone();
-        let plan = Planned::new(
-            Operation::DeleteUser,
-            Method::DELETE,
-            url,
-            wire::decode_empty,
-        );
-        let call = self
-            .client
-            .planned(TokenSource::User(Arc::clone(&self.state)), Ok(plan));
-        let state = Arc::clone(&self.state);
-        Call::new(&self.client, move |_, opts| {
-            Box::pin(async move {
-                let result = call.with_options(opts).await?;
-                state.forget_grant();
-                Ok(result)
-            })
-        })
+    /// Sends `request` through the pipeline, authorised with this session's user token
+    /// (cached, refreshed; a 401 drops it, fetches a new one and sends the request once
+    /// more). To another finAPI host, such as Web Form 2.0's, with
+    /// [`ApiRequest::base_url`].
+    ///
+    /// ```no_run
+    /// # async fn run(session: finapi_access_core::UserSession) -> Result<(), finapi_access_core::Error> {
+    /// use finapi_access_core::{ApiRequest, Operation};
+    /// use http::Method;
+    ///
+    /// #[derive(Debug, serde::Deserialize)]
+    /// struct Me {
+    ///     id: String,
+    /// }
+    ///
+    /// const WHO_AM_I: Operation = Operation::new("who am I", true);
+    /// let me = session
+    ///     .send(ApiRequest::new(WHO_AM_I, Method::GET, "/api/v2/users").json_response::<Me>())
+    ///     .await?;
+    /// println!("{} (request id {})", me.id, me.request_id());
+    /// # Ok(()) }
+    /// ```
+    pub fn send<T: Send + 'static>(&self, request: ApiRequest<T>) -> Call<'_, T> {
+        self.client.call(request, self.tokens())
     }
 
     /// Revokes the session's grant (its refresh token and access tokens; without a refresh

@@ -4,8 +4,6 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::retry::Sleep;
-
 /// Sends one HTTP request and returns the whole response.
 ///
 /// Implementations are thin: they send the request as it is (no finAPI logic, no retries,
@@ -46,12 +44,6 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError>;
-
-    /// How to wait between retries on this transport's runtime; `None` (the default) means
-    /// no retries unless the client was given a [`Sleep`] of its own.
-    fn sleeper(&self) -> Option<Arc<dyn Sleep>> {
-        None
-    }
 }
 
 #[async_trait::async_trait]
@@ -62,10 +54,6 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
     ) -> Result<http::Response<Bytes>, TransportError> {
         (**self).send(request).await
     }
-
-    fn sleeper(&self) -> Option<Arc<dyn Sleep>> {
-        (**self).sleeper()
-    }
 }
 
 #[async_trait::async_trait]
@@ -75,10 +63,6 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         (**self).send(request).await
-    }
-
-    fn sleeper(&self) -> Option<Arc<dyn Sleep>> {
-        (**self).sleeper()
     }
 }
 

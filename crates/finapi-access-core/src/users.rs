@@ -1,144 +1,55 @@
-//! The users API (client token) and the mandator admin user endpoints.
+//! The users API (client token and user token) and the mandator admin user endpoints: thin
+//! plans handed to the pipeline.
 
 use finapi_access_types::{
     DeletedUsers, ExecutePasswordChangeParams, PasswordChangeRequest, RequestPasswordChangeParams,
-    UserId, UserIdentifiersParams, UserInfo, UserInfoPage, UserListQuery, VerificationStatus,
+    User, UserId, UserIdentifiersParams, UserInfo, UserInfoPage, UserListQuery, UserUpdateParams,
+    VerificationStatus,
 };
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use http::Method;
 
 use crate::call::Call;
-use crate::client::{AccessClient, Decoder, TokenSource};
+use crate::client::AccessClient;
 use crate::error::{Error, Operation};
-use crate::wire;
-
-/// What an authorised call sends: everything but the token, which is added per attempt.
-pub(crate) struct Planned<T> {
-    pub(crate) operation: Operation,
-    pub(crate) method: Method,
-    pub(crate) url: String,
-    pub(crate) body: Option<Vec<u8>>,
-    pub(crate) secrets: Vec<String>,
-    pub(crate) decode: Decoder<T>,
-}
-
-impl<T> Planned<T> {
-    pub(crate) fn new(
-        operation: Operation,
-        method: Method,
-        url: String,
-        decode: Decoder<T>,
-    ) -> Self {
-        Self {
-            operation,
-            method,
-            url,
-            body: None,
-            secrets: Vec::new(),
-            decode,
-        }
-    }
-
-    pub(crate) fn json(mut self, value: &impl serde::Serialize) -> Result<Self, Error> {
-        self.body = Some(wire::json_body(self.operation, value)?);
-        Ok(self)
-    }
-
-    pub(crate) fn secret(mut self, value: &str) -> Self {
-        self.secrets.push(value.to_owned());
-        self
-    }
-}
+use crate::pipeline::ApiRequest;
+use crate::session::UserSession;
+use crate::wire::path_segment;
 
 impl AccessClient {
-    /// A call authorised with a token from `source`, planned by `plan` (which may refuse the
-    /// input before anything is sent).
-    pub(crate) fn planned<T: Send + 'static>(
-        &self,
-        source: TokenSource,
-        plan: Result<Planned<T>, Error>,
-    ) -> Call<'_, T> {
-        Call::new(self, move |client, opts| {
-            Box::pin(async move {
-                let plan = plan?;
-                let secrets: Vec<&str> = plan.secrets.iter().map(String::as_str).collect();
-                client
-                    .authorized(
-                        &source,
-                        plan.operation,
-                        &opts,
-                        &secrets,
-                        |token, id| {
-                            wire::bearer_request(
-                                plan.operation,
-                                plan.method.clone(),
-                                &plan.url,
-                                token,
-                                plan.body.clone(),
-                                id,
-                            )
-                        },
-                        plan.decode,
-                    )
-                    .await
-            })
-        })
+    fn users_request(&self, operation: Operation, method: Method, rest: &str) -> ApiRequest<()> {
+        ApiRequest::url(operation, method, format!("{}{rest}", self.inner.users_url))
     }
 
-    fn users_url(&self, rest: &str) -> String {
-        self.url(&format!("{}{rest}", self.api_version().users_path()))
-    }
-
-    fn admin_url(&self, rest: &str) -> String {
-        self.url(&format!(
-            "{}{rest}",
-            self.api_version().mandator_admin_path()
-        ))
+    fn admin_request(&self, operation: Operation, method: Method, rest: &str) -> ApiRequest<()> {
+        let path = format!("{}{rest}", self.api_version().mandator_admin_path());
+        ApiRequest::new(operation, method, path)
     }
 
     /// Deletes a user that is not verified yet (`DELETE /users/{userId}`, client token).
     /// finAPI answers 422 for a verified user and 404 for an unknown one.
     pub fn delete_unverified_user(&self, user_id: &UserId) -> Call<'_, ()> {
-        let url = self.users_url(&format!("/{}", wire::path_segment(user_id.as_str())));
-        self.planned(
-            TokenSource::Client,
-            Ok(Planned::new(
-                Operation::DeleteUnverifiedUser,
-                Method::DELETE,
-                url,
-                wire::decode_empty,
-            )),
-        )
+        let rest = format!("/{}", path_segment(user_id.as_str()));
+        self.send(self.users_request(Operation::DELETE_UNVERIFIED_USER, Method::DELETE, &rest))
     }
 
     /// Verifies a user (`POST /users/verify/{userId}`, client token), needed before the
     /// password grant when the client's auto-verification is off. 422 if already verified.
     pub fn verify_user(&self, user_id: &UserId) -> Call<'_, ()> {
-        let url = self.users_url(&format!("/verify/{}", wire::path_segment(user_id.as_str())));
-        self.planned(
-            TokenSource::Client,
-            Ok(Planned::new(
-                Operation::VerifyUser,
-                Method::POST,
-                url,
-                wire::decode_empty,
-            )),
-        )
+        let rest = format!("/verify/{}", path_segment(user_id.as_str()));
+        self.send(self.users_request(Operation::VERIFY_USER, Method::POST, &rest))
     }
 
     /// Whether a user is verified (`GET /users/verificationStatus`, client token).
     pub fn verification_status(&self, user_id: &UserId) -> Call<'_, VerificationStatus> {
-        let query = wire::query(&[("userId", user_id.as_str().to_owned())]);
-        let url = self.users_url(&format!("/verificationStatus?{query}"));
-        self.planned(
-            TokenSource::Client,
-            Ok(Planned::new(
-                Operation::VerificationStatus,
+        let request = self
+            .users_request(
+                Operation::VERIFICATION_STATUS,
                 Method::GET,
-                url,
-                wire::decode::<VerificationStatus>,
-            )),
-        )
+                "/verificationStatus",
+            )
+            .query("userId", user_id.as_str());
+        self.send(request.json_response())
     }
 
     /// Starts a password change (`POST /users/requestPasswordChange`, client token).
@@ -148,38 +59,36 @@ impl AccessClient {
     /// [`execute_password_change`](Self::execute_password_change). 422 if the user is not
     /// verified.
     pub fn request_password_change(&self, user_id: &UserId) -> Call<'_, PasswordChangeRequest> {
-        let url = self.users_url("/requestPasswordChange");
-        let plan = Planned::new(
-            Operation::RequestPasswordChange,
-            Method::POST,
-            url,
-            wire::decode::<PasswordChangeRequest>,
-        )
-        .json(&RequestPasswordChangeParams::new(user_id.clone()));
-        self.planned(TokenSource::Client, plan)
+        let request = self
+            .users_request(
+                Operation::REQUEST_PASSWORD_CHANGE,
+                Method::POST,
+                "/requestPasswordChange",
+            )
+            .json_body(&RequestPasswordChangeParams::new(user_id.clone()));
+        self.send(request.json_response())
     }
 
     /// Sets the new password with the decrypted token (`POST /users/executePasswordChange`,
     /// client token). finAPI revokes all the user's tokens; this client's session for the
     /// user forgets them and takes the new password.
     pub fn execute_password_change(&self, params: &ExecutePasswordChangeParams) -> Call<'_, ()> {
-        let url = self.users_url("/executePasswordChange");
-        let plan = Planned::new(
-            Operation::ExecutePasswordChange,
-            Method::POST,
-            url,
-            wire::decode_empty,
-        )
-        .secret(params.password.expose_secret())
-        .secret(params.password_change_token.expose_secret())
-        .json(&params);
+        let request = self
+            .users_request(
+                Operation::EXECUTE_PASSWORD_CHANGE,
+                Method::POST,
+                "/executePasswordChange",
+            )
+            .secret(params.password.expose_secret())
+            .secret(params.password_change_token.expose_secret())
+            .json_body(params);
+        let call = self.send(request);
         let user_id = params.user_id.clone();
         let password = params.password.clone();
-        let call = self.planned(TokenSource::Client, plan);
-        Call::new(self, move |client, opts| {
+        Call::new(Operation::EXECUTE_PASSWORD_CHANGE, move |opts| {
             Box::pin(async move {
                 let result = call.with_options(opts).await?;
-                client.password_changed(&user_id, password);
+                self.password_changed(&user_id, password);
                 Ok(result)
             })
         })
@@ -189,20 +98,15 @@ impl AccessClient {
     /// admin client's token). The query is checked before sending (page from 1, 1 to 500 per
     /// page, date formats).
     pub fn list_users(&self, query: &UserListQuery) -> Call<'_, UserInfoPage> {
-        let plan = query
-            .validate()
-            .map_err(|e| Error::invalid_input(Operation::ListUsers, e))
-            .map(|()| {
-                let url =
-                    self.admin_url(&format!("/getUserList?{}", wire::query(&query.to_pairs())));
-                Planned::new(
-                    Operation::ListUsers,
-                    Method::GET,
-                    url,
-                    wire::decode::<UserInfoPage>,
-                )
-            });
-        self.planned(TokenSource::Client, plan)
+        let mut request = self.admin_request(Operation::LIST_USERS, Method::GET, "/getUserList");
+        request = match query.validate() {
+            Ok(()) => query
+                .to_pairs()
+                .iter()
+                .fold(request, |request, (name, value)| request.query(name, value)),
+            Err(e) => request.refused(e),
+        };
+        self.send(request.json_response())
     }
 
     /// Every user matching `query`, page after page (from `query.page`), as a stream.
@@ -231,14 +135,47 @@ impl AccessClient {
     /// token). Partial success is normal: busy users come back in `non_deleted_users`, and
     /// unknown ids are left out of both lists.
     pub fn delete_users(&self, user_ids: Vec<UserId>) -> Call<'_, DeletedUsers> {
-        let url = self.admin_url("/deleteUsers");
-        let plan = Planned::new(
-            Operation::DeleteUsers,
-            Method::POST,
-            url,
-            wire::decode::<DeletedUsers>,
+        let request = self
+            .admin_request(Operation::DELETE_USERS, Method::POST, "/deleteUsers")
+            .json_body(&UserIdentifiersParams::new(user_ids));
+        self.send(request.json_response())
+    }
+}
+
+impl UserSession {
+    fn user_request(&self, operation: Operation, method: Method) -> ApiRequest<()> {
+        ApiRequest::url(operation, method, self.client.inner.users_url.clone())
+    }
+
+    /// The user (`GET /users`) with the session's token; the password comes back as `XXXXX`.
+    pub fn get_user(&self) -> Call<'_, User> {
+        self.send(
+            self.user_request(Operation::GET_USER, Method::GET)
+                .json_response(),
         )
-        .json(&UserIdentifiersParams::new(user_ids));
-        self.planned(TokenSource::Client, plan)
+    }
+
+    /// Edits the user (`PATCH /users`): at least one field must be set (an empty edit is
+    /// refused before sending); `""` clears the email or phone.
+    pub fn update_user(&self, params: &UserUpdateParams) -> Call<'_, User> {
+        let request = self.user_request(Operation::UPDATE_USER, Method::PATCH);
+        let request = match params.validate() {
+            Ok(()) => request.json_body(params),
+            Err(e) => request.refused(e),
+        };
+        self.send(request.json_response())
+    }
+
+    /// Deletes the user (`DELETE /users`) with all their data; the session forgets its
+    /// tokens. finAPI answers 423 while a bank connection is busy.
+    pub fn delete_user(&self) -> Call<'_, ()> {
+        let call = self.send(self.user_request(Operation::DELETE_USER, Method::DELETE));
+        Call::new(Operation::DELETE_USER, move |opts| {
+            Box::pin(async move {
+                let result = call.with_options(opts).await?;
+                self.state().forget_grant();
+                Ok(result)
+            })
+        })
     }
 }

@@ -19,7 +19,7 @@
 //!     .transport(HyperTransport::new()?)
 //!     .build()?;
 //! let user = client.create_user(UserCreateParams::new()).await?;
-//! let token = client.user_token(&user.id, &user.password).await?;
+//! let token = client.fetch_user_token(&user.id, &user.password).await?;
 //! # let _ = token; Ok(()) }
 //! ```
 //!
@@ -27,11 +27,10 @@
 
 #![forbid(unsafe_code)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use finapi_access_core::{RequestTimeout, Sleep, Transport, TransportError, TransportErrorKind};
+use finapi_access_core::{RequestTimeout, Transport, TransportError, TransportErrorKind};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
@@ -161,16 +160,6 @@ fn request_error(error: hyper_util::client::legacy::Error) -> TransportError {
     TransportError::new(kind, error)
 }
 
-/// Waits on Tokio's timer, for the client's retry backoff.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleep;
-
-impl Sleep for TokioSleep {
-    fn sleep(&self, duration: Duration) -> futures_util::future::BoxFuture<'static, ()> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-}
-
 fn too_large(limit: usize) -> TransportError {
     TransportError::new(
         TransportErrorKind::BodyTooLarge,
@@ -234,9 +223,5 @@ where
                 .await
                 .map_err(|elapsed| TransportError::new(TransportErrorKind::Timeout, elapsed))?,
         }
-    }
-
-    fn sleeper(&self) -> Option<Arc<dyn Sleep>> {
-        Some(Arc::new(TokioSleep))
     }
 }

@@ -20,7 +20,7 @@
 //! let user = client
 //!     .create_user(UserCreateParams::new().id(UserId::new("alice")?).password(Password::new("secret-pw")?))
 //!     .await?;
-//! let token = client.user_token(&user.id, &user.password).await?;
+//! let token = client.fetch_user_token(&user.id, &user.password).await?;
 //! # let _ = token; Ok(()) }
 //! ```
 //!
@@ -40,7 +40,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use finapi_access_core::{RequestTimeout, Sleep, Transport, TransportError, TransportErrorKind};
+use finapi_access_core::{RequestTimeout, Transport, TransportError, TransportErrorKind};
 
 /// A [`Transport`] over a `reqwest::Client`.
 ///
@@ -55,7 +55,9 @@ pub struct ReqwestTransport {
 
 /// Parsed URLs by URI: a client calls the same few URLs again and again, and parsing one
 /// costs more than the rest of building the request. Bounded, so any number of distinct
-/// URLs (for example user list queries) cannot grow it without limit.
+/// URLs cannot grow it without limit. A URL with a query is never kept: queries vary per
+/// call, and one may carry a secret (v1 revocation sends the token there), which must not
+/// outlive its request in memory.
 #[derive(Default)]
 struct UrlCache(std::sync::RwLock<std::collections::HashMap<http::Uri, reqwest::Url>>);
 
@@ -63,6 +65,9 @@ impl UrlCache {
     const MAX_ENTRIES: usize = 64;
 
     fn url(&self, uri: &http::Uri) -> Result<reqwest::Url, TransportError> {
+        if uri.query().is_some() {
+            return parse_url(uri);
+        }
         if let Some(url) = self.0.read().unwrap_or_else(|e| e.into_inner()).get(uri) {
             return Ok(url.clone());
         }
@@ -179,16 +184,6 @@ fn classify(error: reqwest::Error) -> TransportError {
     TransportError::new(kind, error.without_url())
 }
 
-/// Waits on Tokio's timer, for the client's retry backoff.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TokioSleep;
-
-impl Sleep for TokioSleep {
-    fn sleep(&self, duration: Duration) -> futures_util::future::BoxFuture<'static, ()> {
-        Box::pin(tokio::time::sleep(duration))
-    }
-}
-
 /// The URI as a `reqwest::Url` (reqwest's own conversion formats the URI first).
 fn parse_url(uri: &http::Uri) -> Result<reqwest::Url, TransportError> {
     let invalid = |what: &str| {
@@ -262,10 +257,6 @@ impl Transport for ReqwestTransport {
             .body(body.freeze())
             .map_err(|e| TransportError::new(TransportErrorKind::Other, e))
     }
-
-    fn sleeper(&self) -> Option<Arc<dyn Sleep>> {
-        Some(Arc::new(TokioSleep))
-    }
 }
 
 #[cfg(test)]
@@ -283,12 +274,32 @@ mod tests {
             url.as_str(),
             "http://127.0.0.1:8080/api/v2/users?userId=a%20b"
         );
-        assert_eq!(cache.url(&uri).unwrap(), url);
+        assert!(
+            cache.0.read().unwrap().is_empty(),
+            "a URL with a query is never kept"
+        );
+        let plain: http::Uri = "http://127.0.0.1:8080/api/v2/users".parse().unwrap();
+        let url = cache.url(&plain).unwrap();
+        assert_eq!(cache.url(&plain).unwrap(), url);
+        assert_eq!(cache.0.read().unwrap().len(), 1);
         for n in 0..200 {
             let uri: http::Uri = format!("http://127.0.0.1/page/{n}").parse().unwrap();
             assert_eq!(cache.url(&uri).unwrap().path(), format!("/page/{n}"));
             assert!(cache.0.read().unwrap().len() <= UrlCache::MAX_ENTRIES);
         }
+    }
+
+    #[test]
+    fn a_revocation_url_with_a_token_is_never_cached() {
+        let cache = UrlCache::default();
+        let uri: http::Uri =
+            "http://127.0.0.1:8080/oauth/revoke?token=tok-SECRET&token_type_hint=access_token"
+                .parse()
+                .unwrap();
+        assert!(cache.url(&uri).unwrap().as_str().contains("tok-SECRET"));
+        let kept = cache.0.read().unwrap();
+        assert!(kept.keys().all(|k| !k.to_string().contains("SECRET")));
+        assert!(kept.values().all(|v| !v.as_str().contains("SECRET")));
     }
 
     #[test]

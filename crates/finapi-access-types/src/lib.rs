@@ -44,6 +44,7 @@ pub use error::{
 };
 pub use secret::{
     AccessToken, ClientSecret, EncryptedPasswordChangeToken, PasswordChangeToken, RefreshToken,
+    SecretString,
 };
 pub use token::{ExpiresIn, TokenResponse, TokenType};
 pub use user::{

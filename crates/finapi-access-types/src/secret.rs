@@ -70,6 +70,12 @@ secret_type!(
 );
 
 secret_type!(
+    /// Any other secret value a request carries (a token in a body or query, a password in
+    /// a product's request), kept so it can be scrubbed from errors and zeroed when dropped.
+    SecretString
+);
+
+secret_type!(
     /// A password change token as finAPI returns it: encrypted with the client's data
     /// decryption key. Decrypt it (outside this SDK) into a [`PasswordChangeToken`].
     EncryptedPasswordChangeToken
@@ -157,6 +163,13 @@ mod tests {
         let printed = format!("{token:?}");
         assert!(!printed.contains(SECRET), "{printed}");
         assert_eq!(printed, "AccessToken([redacted])");
+    }
+
+    #[test]
+    fn secret_string_debug_is_redacted() {
+        let secret = SecretString::new("pw-in-a-body");
+        assert_eq!(format!("{secret:?}"), "SecretString([redacted])");
+        assert_eq!(secret.expose_secret(), "pw-in-a-body");
     }
 
     #[test]
