@@ -262,3 +262,6 @@ pub mod __internals {
         }
     }
 }
+
+#[cfg(test)]
+mod client_tests;

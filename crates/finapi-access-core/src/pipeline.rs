@@ -415,7 +415,7 @@ pub(crate) fn deadline_passed(operation: Operation, opts: &CallOptions, attempts
     Error::Transport(Arc::new(TransportFailure {
         operation,
         request_id: opts.request_id.clone(),
-        source: TransportError::new(
+        source: TransportError::noted(
             TransportErrorKind::Timeout,
             format!("the call's deadline of {} ms passed", limit.as_millis()),
         ),

@@ -109,6 +109,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub struct TransportError {
     kind: TransportErrorKind,
     source: Option<BoxError>,
+    note: Option<String>,
 }
 
 impl TransportError {
@@ -117,12 +118,26 @@ impl TransportError {
         Self {
             kind,
             source: Some(source.into()),
+            note: None,
         }
     }
 
     /// A transport error of `kind` without an underlying error.
     pub fn from_kind(kind: TransportErrorKind) -> Self {
-        Self { kind, source: None }
+        Self {
+            kind,
+            source: None,
+            note: None,
+        }
+    }
+
+    /// A failure the SDK itself decided on, explained in `note` (shown by `Display`).
+    pub(crate) fn noted(kind: TransportErrorKind, note: String) -> Self {
+        Self {
+            kind,
+            source: None,
+            note: Some(note),
+        }
     }
 
     /// What kind of failure this is.
@@ -143,7 +158,11 @@ impl TransportError {
 
 impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Display::fmt(&self.kind, f)
+        std::fmt::Display::fmt(&self.kind, f)?;
+        match &self.note {
+            Some(note) => write!(f, " ({note})"),
+            None => Ok(()),
+        }
     }
 }
 
