@@ -734,6 +734,7 @@ pub async fn debug_and_display_never_show_secrets(make: MakeTransport) {
     for (what, err) in [
         ("token error", &token_error),
         ("create error", &create_error),
+        ("proxy error", &proxy_error),
     ] {
         printed.push((what, format!("{err} | {err:?} | {err:#?}")));
         let mut source = err.source();
@@ -747,6 +748,11 @@ pub async fn debug_and_display_never_show_secrets(make: MakeTransport) {
     }
     assert!(printed[0].1.contains("[redacted]"));
     assert!(
+        proxy_details.snippet.contains("[redacted]"),
+        "the echoed form was scrubbed, not dropped: {}",
+        proxy_details.snippet
+    );
+    assert!(
         token_error.to_string().contains("[redacted]"),
         "{token_error}"
     );
@@ -754,23 +760,65 @@ pub async fn debug_and_display_never_show_secrets(make: MakeTransport) {
 
 /// Invalid input is refused before anything is sent, naming the field.
 pub async fn invalid_input_is_refused_before_sending(make: MakeTransport) {
+    // The client under test, with the adapter under test, points at the mock server: if
+    // any refused call sent anything, `received` would show it.
     let s = setup(make, ApiVersion::V2).await;
     let err = UserId::new("has a space").unwrap_err();
     assert_eq!(err.field(), "id");
     let err = Password::new("short").unwrap_err();
     assert_eq!(err.field(), "password");
+
+    let bad_psu = finapi_access_core::PsuHeaders::new().ip_address("1.2.3.4\r\nX-Injected: 1");
+    let err = s
+        .client
+        .create_user(UserCreateParams::new())
+        .psu_headers(bad_psu)
+        .await
+        .unwrap_err();
+    let Error::InvalidInput(details) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(details.error.field(), "PSU-IP-Address");
+
+    let session = s.client.user_session(
+        UserId::new("alice").unwrap(),
+        Password::new(USER_PASSWORD).unwrap(),
+    );
+    let err = session
+        .update_user(&finapi_access_core::types::UserUpdateParams::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+
+    let mut query = finapi_access_core::types::UserListQuery::new();
+    query.per_page = 0; // set past the checking setter: list_users checks again
+    let err = s.client.list_users(&query).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+
+    let request = finapi_access_core::ApiRequest::new(
+        Operation::new("custom", true),
+        http::Method::GET,
+        "/api/v2/anything",
+    )
+    .header(http::HeaderName::from_static("x-custom"), "a\nb");
+    let err = s.client.send(request).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+
     let err = finapi_access_core::AccessClient::builder()
         .base_url("http://finapi.example.com")
         .credentials(
             CLIENT_ID,
             finapi_access_core::types::ClientSecret::new(CLIENT_SECRET),
         )
-        .shared_transport(crate::reqwest_transport())
+        .shared_transport(make())
         .build()
         .unwrap_err();
     let Error::InvalidInput(details) = &err else {
         panic!("{err:?}")
     };
     assert_eq!(details.error.field(), "base_url");
-    assert!(received(&s.server).await.is_empty());
+    assert!(
+        received(&s.server).await.is_empty(),
+        "nothing was sent, not even a token request"
+    );
 }

@@ -130,7 +130,8 @@ impl Match for FormIs {
     }
 }
 
-/// The requests the server received, without the ones the catch-all answered.
+/// Every request the server received, in order, the ones the loud catch-all answered
+/// included (so a request no mock expected shows up here too).
 pub async fn received(server: &MockServer) -> Vec<Request> {
     server.received_requests().await.unwrap_or_default()
 }
@@ -140,4 +141,72 @@ pub fn assert_no_secrets(what: &str, text: &str) {
     for secret in SECRETS {
         assert!(!text.contains(secret), "{what} leaks a secret: {text}");
     }
+}
+
+/// Wraps a transport and records the form body of every token request, so that a test can
+/// assert which grant was sent (against the emulator, where no mock matches bodies).
+#[derive(Debug)]
+pub struct Recording {
+    inner: Arc<dyn Transport>,
+    token_forms: std::sync::Mutex<Vec<Vec<(String, String)>>>,
+}
+
+impl Recording {
+    /// Records what goes through `inner`.
+    pub fn new(inner: Arc<dyn Transport>) -> Arc<Self> {
+        Arc::new(Self {
+            inner,
+            token_forms: std::sync::Mutex::default(),
+        })
+    }
+
+    /// The decoded form bodies of the token requests so far, in order.
+    pub fn token_forms(&self) -> Vec<Vec<(String, String)>> {
+        self.token_forms.lock().unwrap().clone()
+    }
+
+    /// The `grant_type` of each token request so far, in order.
+    pub fn grants(&self) -> Vec<String> {
+        self.token_forms()
+            .iter()
+            .map(|form| field(form, "grant_type").unwrap_or_default().to_owned())
+            .collect()
+    }
+}
+
+/// The value of `name` in a decoded form.
+pub fn field<'f>(form: &'f [(String, String)], name: &str) -> Option<&'f str> {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+#[async_trait::async_trait]
+impl Transport for Recording {
+    async fn send(
+        &self,
+        request: http::Request<bytes::Bytes>,
+    ) -> Result<http::Response<bytes::Bytes>, finapi_access_core::TransportError> {
+        if request.uri().path().ends_with("/oauth/token") {
+            let form = form_urlencoded::parse(request.body())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            self.token_forms.lock().unwrap().push(form);
+        }
+        self.inner.send(request).await
+    }
+}
+
+/// The `grant_type` of each token request `server` received, in order.
+pub async fn grants_received(server: &MockServer) -> Vec<String> {
+    received(server)
+        .await
+        .iter()
+        .filter(|r| r.url.path().ends_with("/oauth/token"))
+        .map(|r| {
+            field(&form_fields(r), "grant_type")
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
 }

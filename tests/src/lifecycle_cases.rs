@@ -15,7 +15,10 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::MakeTransport;
 use crate::emulator_cases::start;
-use crate::harness::{CLIENT_ID, CLIENT_SECRET, FormIs, error_body, received, setup};
+use crate::harness::{
+    CLIENT_ID, CLIENT_SECRET, FormIs, Recording, error_body, field, grants_received, received,
+    setup,
+};
 
 const NO_JITTER: CachePolicy = CachePolicy {
     margin: Duration::from_secs(60),
@@ -276,6 +279,11 @@ pub async fn session_refreshes_with_the_refresh_token(make: MakeTransport) {
     );
     clock.advance(Duration::from_secs(600));
     assert_eq!(session.token().await.unwrap().expose_secret(), "user-B");
+    assert_eq!(
+        grants_received(&s.server).await,
+        ["password", "refresh_token"],
+        "the second token came through the refresh token"
+    );
 }
 
 /// A rejected refresh token falls back to the password grant when the password is held.
@@ -314,6 +322,11 @@ pub async fn session_falls_back_to_the_password(make: MakeTransport) {
     session.token().await.unwrap();
     clock.advance(Duration::from_secs(601));
     session.token().await.unwrap();
+    assert_eq!(
+        grants_received(&s.server).await,
+        ["password", "refresh_token", "password"],
+        "the rejected refresh token fell back to the password"
+    );
 
     // Without a password, the rejection is the answer.
     let only_refresh = client.user_session_from_refresh_token(
@@ -394,6 +407,44 @@ pub async fn a_second_401_is_returned(make: MakeTransport) {
     assert_eq!(token_requests(&s.server).await, 2);
 }
 
+/// A 401 on a session's call: the access token is dropped, the refresh token kept, and the
+/// new token comes through the refresh token (the exact grant checked), not the password.
+pub async fn a_401_is_recovered_through_the_refresh_token(make: MakeTransport) {
+    let s = setup(make, ApiVersion::V2).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/oauth/token"))
+        .and(user_form(
+            "password",
+            &[("username", "dana"), ("password", "dana-pw")],
+        ))
+        .respond_with(token("revoked-A", 3600, Some("refresh-R")))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/oauth/token"))
+        .and(user_form(
+            "refresh_token",
+            &[("refresh_token", "refresh-R")],
+        ))
+        .respond_with(token("fresh-B", 3600, None))
+        .expect(1)
+        .mount(&s.server)
+        .await;
+    mount_user_get(&s.server, "revoked-A", 401).await;
+    mount_user_get(&s.server, "fresh-B", 200).await;
+    let session = s.client.user_session(
+        UserId::new("dana").unwrap(),
+        Password::new("dana-pw").unwrap(),
+    );
+    session.get_user().await.unwrap();
+    assert_eq!(
+        grants_received(&s.server).await,
+        ["password", "refresh_token"]
+    );
+    assert_eq!(session.token().await.unwrap().expose_secret(), "fresh-B");
+}
+
 /// Revocation on the wire: v1 query parameters without a body, v2 a form body; the client
 /// token as bearer; a revoked cached token is dropped from the cache.
 pub async fn revocation_requests_follow_the_spec(make: MakeTransport) {
@@ -441,16 +492,34 @@ pub async fn revocation_requests_follow_the_spec(make: MakeTransport) {
 }
 
 /// Against the emulator: revoke a session's access token, and the next call gets a fresh
-/// token transparently (through the refresh token).
-pub async fn revocation_then_use_fetches_a_fresh_token(make: MakeTransport) {
+/// token transparently, through the refresh token (not the password).
+pub async fn revocation_then_use_fetches_a_fresh_token_through_the_refresh_token(
+    make: MakeTransport,
+) {
     let s = start(make, EmulatorConfig::default()).await;
-    let client = s.client(ApiVersion::V2);
+    let recording = Recording::new(s.transport.clone());
+    let client = s
+        .builder(ApiVersion::V2)
+        .shared_transport(recording.clone())
+        .build()
+        .unwrap();
     let user = client.create_user(UserCreateParams::new()).await.unwrap();
     let session = client.user_session(user.id.clone(), user.password.clone());
     let first = session.token().await.unwrap();
     client.revoke_access_token(&first).await.unwrap();
     let before = s.emulator.token_requests();
+    let forms_before = recording.token_forms().len();
     let me = session.get_user().await.unwrap();
+    let forms = recording.token_forms();
+    let refresh = &forms[forms_before..];
+    assert_eq!(refresh.len(), 1, "one token request");
+    assert_eq!(field(&refresh[0], "grant_type"), Some("refresh_token"));
+    assert!(field(&refresh[0], "refresh_token").is_some_and(|r| !r.is_empty()));
+    assert_eq!(
+        field(&refresh[0], "password"),
+        None,
+        "not the password grant"
+    );
     assert_eq!(me.id, user.id);
     let second = session.token().await.unwrap();
     assert_ne!(first.expose_secret(), second.expose_secret());
@@ -473,12 +542,20 @@ pub async fn revocation_then_use_fetches_a_fresh_token(make: MakeTransport) {
 /// Against the emulator: a grant revoked behind the session's back gives 401; the session
 /// drops its token, its refresh token is rejected, it falls back to the password and the
 /// call succeeds.
-pub async fn session_recovers_from_a_grant_revoked_elsewhere(make: MakeTransport) {
+pub async fn session_recovers_from_a_grant_revoked_elsewhere_falling_back_to_the_password(
+    make: MakeTransport,
+) {
     let s = start(make, EmulatorConfig::default()).await;
-    let client = s.client(ApiVersion::V1);
+    let recording = Recording::new(s.transport.clone());
+    let client = s
+        .builder(ApiVersion::V1)
+        .shared_transport(recording.clone())
+        .build()
+        .unwrap();
     let user = client.create_user(UserCreateParams::new()).await.unwrap();
     let session = client.user_session(user.id.clone(), user.password.clone());
     session.get_user().await.unwrap();
+    let forms_before = recording.token_forms().len();
     // Another process (another client object): finAPI hands it the same grant.
     let other = s.client(ApiVersion::V1);
     let same_grant = other
@@ -491,6 +568,22 @@ pub async fn session_recovers_from_a_grant_revoked_elsewhere(make: MakeTransport
         .unwrap();
     let me = session.get_user().await.unwrap();
     assert_eq!(me.id, user.id);
+    let forms = recording.token_forms();
+    let after: Vec<_> = forms[forms_before..]
+        .iter()
+        .map(|f| field(f, "grant_type").unwrap_or_default())
+        .collect();
+    assert_eq!(
+        after,
+        ["refresh_token", "password"],
+        "refresh rejected, then the password"
+    );
+    let password_grant = forms.last().unwrap();
+    assert_eq!(field(password_grant, "username"), Some(user.id.as_str()));
+    assert_eq!(
+        field(password_grant, "password"),
+        Some(user.password.expose_secret())
+    );
 }
 
 /// Against the emulator: a revoked client token is replaced when create user gets 401.

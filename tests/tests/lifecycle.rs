@@ -24,9 +24,10 @@ macro_rules! suite {
                 session_falls_back_to_the_password,
                 a_401_fetches_a_new_token_and_retries_once,
                 a_second_401_is_returned,
+                a_401_is_recovered_through_the_refresh_token,
                 revocation_requests_follow_the_spec,
-                revocation_then_use_fetches_a_fresh_token,
-                session_recovers_from_a_grant_revoked_elsewhere,
+                revocation_then_use_fetches_a_fresh_token_through_the_refresh_token,
+                session_recovers_from_a_grant_revoked_elsewhere_falling_back_to_the_password,
                 create_user_survives_a_revoked_client_token,
                 one_refresh_span_per_real_token_request,
             );

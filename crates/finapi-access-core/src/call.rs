@@ -107,11 +107,12 @@ impl CallOptions {
         }
     }
 
-    /// The options of a token fetch that this call triggers: the same request id (so both
-    /// requests can be found by it), timeout, deadline and language; no PSU headers.
+    /// The options of a token fetch that this call triggers: the call's request id with
+    /// `-token` appended (so both requests can be found by the call's id), the same timeout,
+    /// deadline and language; no PSU headers.
     pub(crate) fn for_token_fetch(&self) -> Self {
         Self {
-            request_id: self.request_id.clone(),
+            request_id: self.request_id.derived("token"),
             timeout: self.timeout,
             deadline: self.deadline,
             language: self.language,
@@ -138,7 +139,9 @@ type RunCall<'a, T> = Box<dyn FnOnce(CallOptions) -> BoxFuture<'a, CallResult<T>
 /// What the options govern:
 ///
 /// - [`request_id`](Self::request_id): the `X-Request-Id` of every request of the call:
-///   each retry, the second attempt after a 401, and a token fetch the call triggers.
+///   each retry and the second attempt after a 401; a token fetch the call triggers sends
+///   it with `-token` appended (`<id>-token`), so that each request has its own id and both
+///   are found by the call's.
 /// - [`timeout`](Self::timeout): the overall timeout of each attempt (the call's and the
 ///   token fetch's), instead of the client's.
 /// - [`deadline`](Self::deadline): the whole call, token fetch, retries, backoff and the 401

@@ -312,8 +312,9 @@ async fn call_options_reach_the_token_fetch_the_call_triggers() {
         .unwrap();
     let seen = h.seen();
     assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].headers["x-request-id"], "call-1-token");
+    assert_eq!(seen[1].headers["x-request-id"], "call-1");
     for request in &seen {
-        assert_eq!(request.headers["x-request-id"], "call-1");
         assert_eq!(request.headers["accept-language"], "en");
         assert!(request.timeout.unwrap() <= Duration::from_secs(7));
     }
@@ -322,6 +323,19 @@ async fn call_options_reach_the_token_fetch_the_call_triggers() {
         "not on the token request"
     );
     assert_eq!(seen[1].headers["psu-ip-address"], "10.0.0.1");
+}
+
+#[test]
+fn derived_request_ids_stay_valid() {
+    let id = RequestId::new("x".repeat(RequestId::MAX_LEN)).unwrap();
+    let derived = id.derived("token");
+    assert_ne!(derived, id);
+    assert!(derived.as_str().len() <= RequestId::MAX_LEN);
+    assert!(RequestId::new(derived.as_str()).is_ok());
+    assert_eq!(
+        RequestId::new("a").unwrap().derived("token").as_str(),
+        "a-token"
+    );
 }
 
 #[tokio::test]

@@ -51,6 +51,16 @@ impl RequestId {
         Self(id)
     }
 
+    /// The id of a request made on behalf of this one (a token fetch a call triggers):
+    /// `<this id>-<suffix>`, so both can be found by the call's id, yet each request has its
+    /// own; a fresh id when that would be too long.
+    pub(crate) fn derived(&self, suffix: &str) -> Self {
+        if self.0.len() + 1 + suffix.len() > Self::MAX_LEN {
+            return Self::generate();
+        }
+        Self(format!("{}-{suffix}", self.0))
+    }
+
     /// The id a server echoed, when it is a valid request id.
     pub(crate) fn from_header(value: &http::HeaderValue) -> Option<Self> {
         Self::new(value.to_str().ok()?).ok()
