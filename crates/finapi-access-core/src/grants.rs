@@ -281,7 +281,7 @@ mod tests {
     fn http(grant: &Grant<'_>, secret: &str) -> http::Request<Bytes> {
         let base = BaseUrl::parse("https://x.example").unwrap();
         grant_request(URL.to_owned(), "cid", &ClientSecret::new(secret), grant)
-            .to_http(&base, None, &RequestId::new("rid-1").unwrap())
+            .into_http(&base, None, &RequestId::new("rid-1").unwrap())
             .unwrap()
     }
 
@@ -345,7 +345,7 @@ mod tests {
                 &ClientSecret::new(secret.clone()),
                 &Grant::Password { username: &user_id, password: &pw },
             )
-            .to_http(&base, None, &RequestId::new("rid-1").unwrap())
+            .into_http(&base, None, &RequestId::new("rid-1").unwrap())
             .unwrap();
             let form = form_of(&request);
             proptest::prop_assert_eq!(form, vec![

@@ -149,7 +149,7 @@ pub mod __internals {
             password,
         };
         let base = BaseUrl::parse(url).ok()?;
-        grant_request(url.to_owned(), client_id, secret, &grant).to_http(
+        grant_request(url.to_owned(), client_id, secret, &grant).into_http(
             &base,
             None,
             &RequestId::generate(),
@@ -165,7 +165,7 @@ pub mod __internals {
         let base = BaseUrl::parse(url).ok()?;
         ApiRequest::url(Operation::CREATE_USER, Method::POST, url.to_owned())
             .json_body(params)
-            .to_http(&base, Some(token), &RequestId::generate())
+            .into_http(&base, Some(token), &RequestId::generate())
     }
 
     /// A decoder the fuzz targets exercise.

@@ -278,8 +278,8 @@ impl<T> ApiRequest<T> {
     }
 
     /// The HTTP request of one attempt under `base` (for the fuzz targets and benchmarks).
-    pub(crate) fn to_http(
-        &mut self,
+    pub(crate) fn into_http(
+        mut self,
         base: &BaseUrl,
         token: Option<&AccessToken>,
         request_id: &RequestId,
@@ -642,7 +642,7 @@ mod tests {
         let params = UserCreateParams::new().id(UserId::new("u1").unwrap());
         let request = ApiRequest::new(Operation::CREATE_USER, Method::POST, "/api/v2/users")
             .json_body(&params)
-            .to_http(&base(), Some(&AccessToken::new("tok")), &rid())
+            .into_http(&base(), Some(&AccessToken::new("tok")), &rid())
             .unwrap();
         assert_eq!(request.uri().to_string(), "https://x.example/api/v2/users");
         assert_eq!(request.headers()[AUTHORIZATION], "Bearer tok");
@@ -661,7 +661,7 @@ mod tests {
             .query("order", "id,desc")
             .query("page", "2")
             .header(HeaderName::from_static("x-extra"), "yes")
-            .to_http(&base(), None, &rid())
+            .into_http(&base(), None, &rid())
             .unwrap();
         assert_eq!(
             request.uri().to_string(),
