@@ -252,48 +252,119 @@ fn bare_get(base_url: &str) -> http::Request<Bytes> {
         .unwrap()
 }
 
+/// The user as a hand-written client would decode it.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+struct HandUser {
+    id: String,
+    password: String,
+    email: Option<String>,
+    phone: Option<String>,
+    is_auto_update_enabled: bool,
+}
+
+/// What a user who drops the SDK still sends: the same headers as the SDK, a request id per
+/// call; and the body decoded into a struct.
+fn handwritten_get(base_url: &str) -> http::Request<Bytes> {
+    http::Request::builder()
+        .method("GET")
+        .uri(format!("{base_url}/api/v2/users"))
+        .header("authorization", format!("Bearer {}", fixed::ACCESS_TOKEN))
+        .header("accept", "application/json")
+        .header("user-agent", "hand-written/1.0")
+        .header(
+            "x-request-id",
+            finapi_access_core::RequestId::generate().as_str(),
+        )
+        .body(Bytes::new())
+        .unwrap()
+}
+
+/// The same call through the public pipeline, with the caller's own struct.
+const GET_ME: finapi_access_core::Operation = finapi_access_core::Operation::new("get me", true);
+
+fn public_get() -> finapi_access_core::ApiRequest<HandUser> {
+    finapi_access_core::ApiRequest::new(GET_ME, http::Method::GET, "/api/v2/users").json_response()
+}
+
+/// The contenders of (2), per transport.
+const CONTENDERS: [&str; 4] = [
+    "sdk session.get_user",
+    "sdk public API session.send(ApiRequest)",
+    "hand-written (same headers, decoded)",
+    "bare request, fixed bearer",
+];
+
 /// (2) authorised GET user calls from many tasks with a cached token.
 async fn authorised_calls(plan: Plan, base_url: &str) -> Vec<(String, f64)> {
     let transports: [(&str, Arc<dyn Transport>); 2] = [
         ("reqwest", Arc::new(ReqwestTransport::new().unwrap())),
         ("hyper", Arc::new(HyperTransport::new().unwrap())),
     ];
-    let mut series: [Series; 4] = Default::default();
+    let mut series: [[Series; 4]; 2] = Default::default();
     for round in 0..plan.rounds {
         for (i, (_, transport)) in transports.iter().enumerate() {
-            // Alternate which goes first, so that drift on the machine favours neither.
-            let sdk_first = round % 2 == 0;
-            for sdk in [sdk_first, !sdk_first] {
-                let (rate, lat) = if sdk {
-                    let client = sdk_client(base_url, transport.clone());
-                    let session = client.user_session(
-                        UserId::new("bench-user").unwrap(),
-                        Password::new("bench-password").unwrap(),
-                    );
-                    session.token().await.unwrap();
-                    load(plan.tasks, plan.calls, move || {
-                        let session = session.clone();
-                        async move {
-                            session.get_user().await.unwrap();
-                        }
-                    })
-                    .await
-                } else {
-                    let transport = transport.clone();
-                    let base = base_url.to_owned();
-                    load(plan.tasks, plan.calls, move || {
-                        let transport = transport.clone();
-                        let request = bare_get(&base);
-                        async move {
-                            let response = transport.send(request).await.unwrap();
-                            assert!(response.status().is_success());
-                        }
-                    })
-                    .await
+            // Alternate the order, so that drift on the machine favours no contender.
+            let order: [usize; 4] = if round % 2 == 0 {
+                [0, 1, 2, 3]
+            } else {
+                [3, 2, 1, 0]
+            };
+            for contender in order {
+                let client = sdk_client(base_url, transport.clone());
+                let session = client.user_session(
+                    UserId::new("bench-user").unwrap(),
+                    Password::new("bench-password").unwrap(),
+                );
+                session.token().await.unwrap();
+                let transport = transport.clone();
+                let base = base_url.to_owned();
+                let (rate, lat) = match contender {
+                    0 => {
+                        load(plan.tasks, plan.calls, move || {
+                            let session = session.clone();
+                            async move {
+                                session.get_user().await.unwrap();
+                            }
+                        })
+                        .await
+                    }
+                    1 => {
+                        load(plan.tasks, plan.calls, move || {
+                            let session = session.clone();
+                            async move {
+                                session.send(public_get()).await.unwrap();
+                            }
+                        })
+                        .await
+                    }
+                    2 => {
+                        load(plan.tasks, plan.calls, move || {
+                            let transport = transport.clone();
+                            let request = handwritten_get(&base);
+                            async move {
+                                let response = transport.send(request).await.unwrap();
+                                assert!(response.status().is_success());
+                                let _: HandUser = serde_json::from_slice(response.body()).unwrap();
+                            }
+                        })
+                        .await
+                    }
+                    _ => {
+                        load(plan.tasks, plan.calls, move || {
+                            let transport = transport.clone();
+                            let request = bare_get(&base);
+                            async move {
+                                let response = transport.send(request).await.unwrap();
+                                assert!(response.status().is_success());
+                            }
+                        })
+                        .await
+                    }
                 };
-                let index = 2 * i + usize::from(!sdk);
-                series[index].rates.push(rate);
-                series[index].latencies.extend(lat);
+                series[i][contender].rates.push(rate);
+                series[i][contender].latencies.extend(lat);
             }
         }
     }
@@ -301,23 +372,30 @@ async fn authorised_calls(plan: Plan, base_url: &str) -> Vec<(String, f64)> {
         "\n(2) authorised calls: {} GET user calls from {} tasks, cached token (median of {} rounds)",
         plan.calls, plan.tasks, plan.rounds
     );
-    let names = [
-        "sdk session.get_user (reqwest)",
-        "bare request, fixed bearer (reqwest)",
-        "sdk session.get_user (hyper)",
-        "bare request, fixed bearer (hyper)",
-    ];
-    for (s, name) in series.iter_mut().zip(names) {
-        s.row(name, "calls/s");
+    let mut ratios = Vec::new();
+    for ((adapter, _), per_transport) in transports.iter().zip(series.iter_mut()) {
+        for (s, name) in per_transport.iter_mut().zip(CONTENDERS) {
+            s.row(&format!("{name} ({adapter})"), "calls/s");
+        }
+        let [builtin, public, hand, bare] = [0, 1, 2, 3].map(|i| per_transport[i].median_rate());
+        ratios.push((
+            format!("sdk_{adapter}_vs_raw_{adapter}_throughput"),
+            builtin / bare,
+        ));
+        ratios.push((
+            format!("sdk_{adapter}_vs_handwritten_{adapter}_throughput"),
+            builtin / hand,
+        ));
+        ratios.push((
+            format!("public_api_{adapter}_vs_handwritten_{adapter}_throughput"),
+            public / hand,
+        ));
+        ratios.push((
+            format!("public_api_{adapter}_vs_builtin_{adapter}_throughput"),
+            public / builtin,
+        ));
     }
-    let [sdk_r, raw_r, sdk_h, raw_h] = series.map(|mut s| s.median_rate());
-    vec![
-        (
-            "sdk_reqwest_vs_raw_reqwest_throughput".into(),
-            sdk_r / raw_r,
-        ),
-        ("sdk_hyper_vs_raw_hyper_throughput".into(), sdk_h / raw_h),
-    ]
+    ratios
 }
 
 /// (3) token requests during (2) against the emulator: cold cache, and expiry halfway.

@@ -77,9 +77,13 @@ pub async fn run(base_url: &str, client_id: &str, client_secret: &str) -> Result
     // A client-token call with a query parameter.
     let verification = client
         .send(
-            ApiRequest::new(VERIFICATION, Method::GET, "/api/v2/users/verificationStatus")
-                .query("userId", user.id.as_str())
-                .json_response::<Verification>(),
+            ApiRequest::new(
+                VERIFICATION,
+                Method::GET,
+                "/api/v2/users/verificationStatus",
+            )
+            .query("userId", user.id.as_str())
+            .json_response::<Verification>(),
         )
         .await?
         .into_inner();

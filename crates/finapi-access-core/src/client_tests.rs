@@ -214,7 +214,11 @@ async fn a_custom_transport_gets_retries_from_the_default_timer() {
     let seen = h.seen();
     assert_eq!(seen.len(), 4, "token, 503, connect failure, success");
     assert_eq!(seen[0].method, Method::POST);
-    assert!(seen[1..].iter().all(|s| s.method == Method::GET && s.path == "/ping"));
+    assert!(
+        seen[1..]
+            .iter()
+            .all(|s| s.method == Method::GET && s.path == "/ping")
+    );
 }
 
 #[tokio::test]
