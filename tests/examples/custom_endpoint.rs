@@ -49,6 +49,11 @@ pub struct Outcome {
     pub missing: Error,
 }
 
+/// Runs the example against the finAPI (or emulator) at `base_url`.
+///
+/// # Errors
+///
+/// The first call that fails, as the SDK's typed error.
 pub async fn run(base_url: &str, client_id: &str, client_secret: &str) -> Result<Outcome, Error> {
     let client = AccessClient::builder()
         .base_url(base_url)

@@ -25,6 +25,11 @@ pub struct GettingStartedDoctests;
 #[doc = include_str!("../../docs/transports.md")]
 pub struct TransportsDoctests;
 
+/// The guide to calling any endpoint compiles.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/calling-any-endpoint.md")]
+pub struct CallingAnyEndpointDoctests;
+
 pub mod cases;
 pub mod emulator_cases;
 pub mod harness;

@@ -70,6 +70,17 @@ fn user_form(grant: &str, extra: &[(&'static str, &str)]) -> FormIs {
     FormIs(fields)
 }
 
+/// Answers token requests whose form is `form` with `answer`, expecting exactly `times`.
+async fn mount_grant(server: &MockServer, form: FormIs, answer: ResponseTemplate, times: u64) {
+    Mock::given(method("POST"))
+        .and(path("/api/v2/oauth/token"))
+        .and(form)
+        .respond_with(answer)
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
 /// The client token is reused until the margin before expiry, then fetched again.
 pub async fn client_token_is_reused_until_the_margin(make: MakeTransport) {
     let s = setup(make, ApiVersion::V2).await;
@@ -245,26 +256,23 @@ pub async fn a_failed_token_request_is_shared_and_not_cached(make: MakeTransport
 /// A session refreshes with its refresh token once the access token is due.
 pub async fn session_refreshes_with_the_refresh_token(make: MakeTransport) {
     let s = setup(make, ApiVersion::V2).await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/oauth/token"))
-        .and(user_form(
+    mount_grant(
+        &s.server,
+        user_form(
             "password",
             &[("username", "alice"), ("password", "alice-pw")],
-        ))
-        .respond_with(token("user-A", 600, Some("refresh-R")))
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/oauth/token"))
-        .and(user_form(
-            "refresh_token",
-            &[("refresh_token", "refresh-R")],
-        ))
-        .respond_with(token("user-B", 600, None))
-        .expect(1)
-        .mount(&s.server)
-        .await;
+        ),
+        token("user-A", 600, Some("refresh-R")),
+        1,
+    )
+    .await;
+    mount_grant(
+        &s.server,
+        user_form("refresh_token", &[("refresh_token", "refresh-R")]),
+        token("user-B", 600, None),
+        1,
+    )
+    .await;
     let clock = Arc::new(ManualClock::new());
     let client = client_with_clock(&s.server, make, &clock);
     let session = client.user_session(
@@ -289,30 +297,24 @@ pub async fn session_refreshes_with_the_refresh_token(make: MakeTransport) {
 /// A rejected refresh token falls back to the password grant when the password is held.
 pub async fn session_falls_back_to_the_password(make: MakeTransport) {
     let s = setup(make, ApiVersion::V2).await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/oauth/token"))
-        .and(user_form(
-            "password",
-            &[("username", "bob"), ("password", "bob-pass")],
-        ))
-        .respond_with(token("user-A", 600, Some("refresh-R")))
-        .expect(2)
-        .mount(&s.server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/oauth/token"))
-        .and(user_form(
-            "refresh_token",
-            &[("refresh_token", "refresh-R")],
-        ))
-        .respond_with(ResponseTemplate::new(400).set_body_json(error_body(
+    mount_grant(
+        &s.server,
+        user_form("password", &[("username", "bob"), ("password", "bob-pass")]),
+        token("user-A", 600, Some("refresh-R")),
+        2,
+    )
+    .await;
+    mount_grant(
+        &s.server,
+        user_form("refresh_token", &[("refresh_token", "refresh-R")]),
+        ResponseTemplate::new(400).set_body_json(error_body(
             "BAD_REQUEST",
             "Invalid refresh token",
             "POST /api/v2/oauth/token",
-        )))
-        .expect(2) // once from each session below
-        .mount(&s.server)
-        .await;
+        )),
+        2, // once from each session below
+    )
+    .await;
     let clock = Arc::new(ManualClock::new());
     let client = client_with_clock(&s.server, make, &clock);
     let session = client.user_session(
@@ -411,26 +413,20 @@ pub async fn a_second_401_is_returned(make: MakeTransport) {
 /// new token comes through the refresh token (the exact grant checked), not the password.
 pub async fn a_401_is_recovered_through_the_refresh_token(make: MakeTransport) {
     let s = setup(make, ApiVersion::V2).await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/oauth/token"))
-        .and(user_form(
-            "password",
-            &[("username", "dana"), ("password", "dana-pw")],
-        ))
-        .respond_with(token("revoked-A", 3600, Some("refresh-R")))
-        .expect(1)
-        .mount(&s.server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/oauth/token"))
-        .and(user_form(
-            "refresh_token",
-            &[("refresh_token", "refresh-R")],
-        ))
-        .respond_with(token("fresh-B", 3600, None))
-        .expect(1)
-        .mount(&s.server)
-        .await;
+    mount_grant(
+        &s.server,
+        user_form("password", &[("username", "dana"), ("password", "dana-pw")]),
+        token("revoked-A", 3600, Some("refresh-R")),
+        1,
+    )
+    .await;
+    mount_grant(
+        &s.server,
+        user_form("refresh_token", &[("refresh_token", "refresh-R")]),
+        token("fresh-B", 3600, None),
+        1,
+    )
+    .await;
     mount_user_get(&s.server, "revoked-A", 401).await;
     mount_user_get(&s.server, "fresh-B", 200).await;
     let session = s.client.user_session(

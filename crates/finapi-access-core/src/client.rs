@@ -55,7 +55,7 @@ pub(crate) struct Inner {
     pub(crate) grants: Arc<Grants>,
     pub(crate) client_tokens: ClientTokens,
     pub(crate) sessions: SessionRegistry,
-    pub(crate) users_url: String,
+    pub(crate) users_url: Arc<str>,
     ambiguous_creates: AmbiguousCreates,
 }
 
@@ -119,7 +119,8 @@ impl AccessClient {
         let users_url = grants
             .pipeline
             .base_url
-            .join(grants.api_version.users_path());
+            .join(grants.api_version.users_path())
+            .into();
         Self {
             inner: Arc::new(Inner {
                 client_tokens: ClientTokens {
@@ -246,7 +247,7 @@ impl AccessClient {
         let mut request = ApiRequest::url(
             Operation::CREATE_USER,
             Method::POST,
-            self.inner.users_url.clone(),
+            Arc::clone(&self.inner.users_url),
         )
         .json_body(&params);
         if let Some(password) = &params.password {
@@ -294,27 +295,6 @@ impl AccessClient {
         }
     }
 
-    /// Step 3: the user's token, cached in the user's session (see
-    /// [`user_session`](Self::user_session)); fetched when there is none or it is about to
-    /// expire, with the refresh token when finAPI sent one, else the password. Use it as
-    /// `Authorization: Bearer` for Web Form 2.0 and every user-scoped call.
-    ///
-    /// The client keeps the sessions of the last 256 users asked for here alive; a service
-    /// with more users at once holds a [`UserSession`](crate::UserSession) per user instead.
-    ///
-    /// # Errors
-    ///
-    /// The error of the token request, when one was needed and failed.
-    pub async fn user_token(
-        &self,
-        user_id: &UserId,
-        password: &Password,
-    ) -> Result<AccessToken, Error> {
-        let session = self.user_session(user_id.clone(), password.clone());
-        self.inner.sessions.pin(session.state());
-        session.token().await
-    }
-
     /// A new user token, always sent as a `password` grant (with the whole answer: refresh
     /// token, expiry, scope); not cached.
     pub fn fetch_user_token<'a>(
@@ -356,7 +336,7 @@ impl AccessClient {
         let request = ApiRequest::url(
             Operation::GET_USER,
             Method::GET,
-            self.inner.users_url.clone(),
+            Arc::clone(&self.inner.users_url),
         );
         self.send_with_token(user_token, request.json_response())
     }

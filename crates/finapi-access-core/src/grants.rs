@@ -69,8 +69,8 @@ impl TokenTypeHint {
 pub(crate) struct Grants {
     pub(crate) pipeline: Pipeline,
     pub(crate) api_version: ApiVersion,
-    token_url: String,
-    revoke_url: String,
+    token_url: Arc<str>,
+    revoke_url: Arc<str>,
     pub(crate) client_id: String,
     pub(crate) client_secret: ClientSecret,
     pub(crate) clock: Arc<dyn Clock>,
@@ -88,8 +88,8 @@ impl Grants {
         policy: CachePolicy,
     ) -> Self {
         Self {
-            token_url: pipeline.base_url.join(api_version.token_path()),
-            revoke_url: pipeline.base_url.join(api_version.revoke_path()),
+            token_url: pipeline.base_url.join(api_version.token_path()).into(),
+            revoke_url: pipeline.base_url.join(api_version.revoke_path()).into(),
             pipeline,
             api_version,
             client_id,
@@ -123,10 +123,26 @@ impl Grants {
         let operation = grant.operation();
         self.requests.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(grant = grant.name(), request_id = %opts.request_id, "token request");
-        let response = self
-            .pipeline
-            .execute(&NoToken, self.grant_request(grant), opts)
-            .await?;
+        let secret = self.client_secret.expose_secret();
+        let response = match grant {
+            Grant::ClientCredentials => {
+                self.pipeline
+                    .execute_lending(&NoToken, self.grant_request(grant), opts, &[secret])
+                    .await
+            }
+            Grant::Password { password, .. } => {
+                let lent = [secret, password.expose_secret()];
+                self.pipeline
+                    .execute_lending(&NoToken, self.grant_request(grant), opts, &lent)
+                    .await
+            }
+            Grant::RefreshToken(token) => {
+                let lent = [secret, token.expose_secret()];
+                self.pipeline
+                    .execute_lending(&NoToken, self.grant_request(grant), opts, &lent)
+                    .await
+            }
+        }?;
         if let TokenType::Other(other) = &response.token_type {
             return Err(Error::UnexpectedResponse(Arc::new(UnexpectedResponse {
                 operation,
@@ -173,37 +189,29 @@ impl Grants {
 /// `POST <token path>` with the grant as an `application/x-www-form-urlencoded` body
 /// (never the query).
 pub(crate) fn grant_request(
-    url: String,
+    url: Arc<str>,
     client_id: &str,
     client_secret: &ClientSecret,
     grant: &Grant<'_>,
 ) -> ApiRequest<TokenResponse> {
-    let secret = client_secret.expose_secret();
     let mut fields = vec![
         ("grant_type", grant.name()),
         ("client_id", client_id),
-        ("client_secret", secret),
+        ("client_secret", client_secret.expose_secret()),
     ];
-    let extra: Option<&str> = match grant {
-        Grant::ClientCredentials => None,
+    match grant {
+        Grant::ClientCredentials => {}
         Grant::Password { username, password } => {
             fields.push(("username", username.as_str()));
             fields.push(("password", password.expose_secret()));
-            Some(password.expose_secret())
         }
         Grant::RefreshToken(token) => {
             fields.push(("refresh_token", token.expose_secret()));
-            Some(token.expose_secret())
         }
-    };
-    let request = ApiRequest::url(grant.operation(), Method::POST, url)
-        .form_body(fields)
-        .secret(secret);
-    match extra {
-        Some(value) => request.secret(value),
-        None => request,
     }
-    .json_response()
+    ApiRequest::url(grant.operation(), Method::POST, url)
+        .form_body(fields)
+        .json_response()
 }
 
 /// Waits for a token: the cached one, or a fetch (the one in flight, or a new one started
@@ -280,7 +288,7 @@ mod tests {
 
     fn http(grant: &Grant<'_>, secret: &str) -> http::Request<Bytes> {
         let base = BaseUrl::parse("https://x.example").unwrap();
-        grant_request(URL.to_owned(), "cid", &ClientSecret::new(secret), grant)
+        grant_request(URL.into(), "cid", &ClientSecret::new(secret), grant)
             .into_http(&base, None, &RequestId::new("rid-1").unwrap())
             .unwrap()
     }
@@ -340,7 +348,7 @@ mod tests {
             let pw = Password::new(password.clone()).unwrap();
             let base = BaseUrl::parse("https://x.example").unwrap();
             let request = grant_request(
-                URL.to_owned(),
+                URL.into(),
                 &client_id,
                 &ClientSecret::new(secret.clone()),
                 &Grant::Password { username: &user_id, password: &pw },

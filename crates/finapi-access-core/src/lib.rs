@@ -19,9 +19,9 @@
 //!     .credentials("client-id", ClientSecret::new("client-secret"))
 //!     .transport(transport)
 //!     .build()?;
-//! let token = client.client_token().await?;                         // 1. client token
+//! let token = client.client_token().await?;                         // 1. client token (cached)
 //! let user = client.create_user(UserCreateParams::new()).await?;   // 2. user (id and password generated)
-//! let user_token = client.user_token(&user.id, &user.password).await?; // 3. user token
+//! let user_token = client.user_token(&user.id, &user.password).await?; // 3. user token (cached)
 //! # let _ = (token, user_token); Ok(()) }
 //! ```
 //!
@@ -41,23 +41,48 @@
 //! # let _ = (token, user); Ok(()) }
 //! ```
 //!
+//! ## Any other finAPI endpoint
+//!
+//! Every operation above is an [`ApiRequest`] handed to one pipeline, and yours can be too:
+//! [`UserSession::send`] (user token), [`AccessClient::send`] (client token) or
+//! [`AccessClient::send_with_token`], with the cached token, the 401 → new token → retry,
+//! `X-Request-Id`, retries, the deadline and typed errors. Another service's error shape plugs
+//! in as an [`ErrorDecoder`]; its operations are named with [`Operation::new`].
+//!
+//! ```no_run
+//! # async fn run(session: finapi_access_core::UserSession) -> Result<(), finapi_access_core::Error> {
+//! use finapi_access_core::{ApiRequest, Operation};
+//! #[derive(serde::Deserialize)]
+//! struct Me { id: String }
+//! const GET_ME: Operation = Operation::new("get me", true);
+//! let me = session
+//!     .send(ApiRequest::new(GET_ME, http::Method::GET, "/api/v2/users").json_response::<Me>())
+//!     .await?;
+//! println!("{}", me.id);
+//! # Ok(()) }
+//! ```
+//!
 //! ## Per-call options
 //!
-//! Every call is a [`Call`]: set `.request_id(..)`, `.timeout(..)`, `.accept_language(..)` or
-//! `.psu_headers(..)`, then `.await` it. Results are [`ApiResponse`]s with the status and the
-//! request id.
+//! Every call is a [`Call`]: set `.request_id(..)`, `.timeout(..)`, `.deadline(..)`,
+//! `.accept_language(..)` or `.psu_headers(..)`, then `.await` it. Results are
+//! [`ApiResponse`]s with the status and the request id. What each option governs (the token
+//! fetch a call triggers included) and what cancelling does: [`Call`].
 //!
-//! ## Retries and timeouts
+//! ## Retries, timeouts, deadlines
 //!
 //! [`RetryPolicy`] retries connect failures, and timeouts and 408/429/502/503/504 of idempotent
-//! requests, honouring `Retry-After`; waiting is injected through [`Sleep`] (the SDK's
-//! transports bring one). Timeouts are set per client ([`AccessClientBuilder::timeout`]) or per
-//! call.
+//! requests, honouring `Retry-After`; waiting comes from the client ([`TokioSleep`] with the
+//! default `tokio` feature, any other [`Sleep`] with [`AccessClientBuilder::sleep`]), so every
+//! transport gets the same retries. Each attempt has a timeout (default 30 s) and each call a
+//! deadline covering its token fetch, attempts, backoff and the 401 retry (default 60 s), per
+//! client or per call.
 //!
 //! ## Errors
 //!
 //! Every failure is an [`Error`] with the [`Operation`] that failed, the HTTP status and the
-//! request id ([`Error::status`], [`Error::request_id`], [`Error::error_code`]).
+//! request id ([`Error::status`], [`Error::request_id`], [`Error::error_code`],
+//! [`Error::code`]).
 //!
 //! ## Security
 //!
@@ -149,7 +174,7 @@ pub mod __internals {
             password,
         };
         let base = BaseUrl::parse(url).ok()?;
-        grant_request(url.to_owned(), client_id, secret, &grant).into_http(
+        grant_request(url.into(), client_id, secret, &grant).into_http(
             &base,
             None,
             &RequestId::generate(),
@@ -163,7 +188,7 @@ pub mod __internals {
         params: &UserCreateParams,
     ) -> Option<http::Request<Bytes>> {
         let base = BaseUrl::parse(url).ok()?;
-        ApiRequest::url(Operation::CREATE_USER, Method::POST, url.to_owned())
+        ApiRequest::url(Operation::CREATE_USER, Method::POST, url.into())
             .json_body(params)
             .into_http(&base, Some(token), &RequestId::generate())
     }

@@ -38,7 +38,7 @@ type DecodeBody<T> = fn(&Bytes) -> Result<T, String>;
 #[derive(Debug, Clone)]
 enum Target {
     Path { base: Option<BaseUrl>, path: String },
-    Url(String),
+    Url(Arc<str>),
 }
 
 /// One finAPI request, described: operation, method, path (under the client's base URL or
@@ -127,8 +127,8 @@ impl ApiRequest<()> {
         )
     }
 
-    /// A request for a URL the SDK joined already.
-    pub(crate) fn url(operation: Operation, method: Method, url: String) -> Self {
+    /// A request for a URL the SDK joined already (shared, not copied per call).
+    pub(crate) fn url(operation: Operation, method: Method, url: Arc<str>) -> Self {
         Self::to(operation, method, Target::Url(url))
     }
 
@@ -265,21 +265,22 @@ impl<T> ApiRequest<T> {
     }
 
     /// The full URL under `base` (the client's, unless the request names its own).
-    fn resolve(&mut self, base: &BaseUrl) -> String {
-        let mut url = match std::mem::replace(&mut self.target, Target::Url(String::new())) {
-            Target::Url(url) => url,
-            Target::Path { base: own, path } => own.as_ref().unwrap_or(base).join(&path),
+    fn resolve(&self, base: &BaseUrl) -> std::borrow::Cow<'_, str> {
+        let mut url = match &self.target {
+            Target::Url(url) if self.query.is_empty() => return std::borrow::Cow::Borrowed(url),
+            Target::Url(url) => url.to_string(),
+            Target::Path { base: own, path } => own.as_ref().unwrap_or(base).join(path),
         };
         if !self.query.is_empty() {
             url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&std::mem::take(&mut self.query));
+            url.push_str(&self.query);
         }
-        url
+        std::borrow::Cow::Owned(url)
     }
 
     /// The HTTP request of one attempt under `base` (for the fuzz targets and benchmarks).
     pub(crate) fn into_http(
-        mut self,
+        self,
         base: &BaseUrl,
         token: Option<&AccessToken>,
         request_id: &RequestId,
@@ -432,8 +433,20 @@ impl Pipeline {
     pub(crate) async fn execute<S: TokenSource, T>(
         &self,
         source: &S,
+        request: ApiRequest<T>,
+        opts: CallOptions,
+    ) -> CallResult<T> {
+        self.execute_lending(source, request, opts, &[]).await
+    }
+
+    /// [`execute`](Self::execute), with secrets the SDK lends the request (the client secret
+    /// and a password of a grant) scrubbed from errors without being copied.
+    pub(crate) async fn execute_lending<S: TokenSource, T>(
+        &self,
+        source: &S,
         mut request: ApiRequest<T>,
         mut opts: CallOptions,
+        lent: &[&str],
     ) -> CallResult<T> {
         let operation = request.operation;
         if let Some(invalid) = request.invalid.take() {
@@ -449,12 +462,10 @@ impl Pipeline {
         let mut first = true;
         loop {
             let token = source.token(&opts).await?;
-            let secrets = Secrets::new(
-                request
-                    .secrets
-                    .iter()
-                    .map(SecretString::expose_secret)
-                    .chain(token.as_ref().map(AccessToken::expose_secret)),
+            let secrets = Secrets::of_request(
+                &request.secrets,
+                lent,
+                token.as_ref().map(AccessToken::expose_secret),
             );
             let result = self
                 .send(&request, &url, token.as_ref(), &opts, &secrets)

@@ -4,36 +4,68 @@
 /// The longest body snippet kept in an error, in characters.
 pub(crate) const SNIPPET_CHARS: usize = 200;
 
+use finapi_access_types::SecretString;
+
 const REDACTED: &str = "[redacted]";
 
 /// The secrets a request carried, so that anything the server echoes can be scrubbed.
+/// Built per attempt on the hot path, so it borrows and does not allocate; the filtering
+/// happens only when an error is being made.
 #[derive(Default)]
-pub(crate) struct Secrets<'a>(Vec<&'a str>);
+pub(crate) struct Secrets<'a> {
+    listed: Vec<&'a str>,
+    borrowed: &'a [&'a str],
+    owned: &'a [SecretString],
+    token: Option<&'a str>,
+}
 
 impl std::fmt::Debug for Secrets<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Secrets([{} redacted])", self.0.len())
+        write!(f, "Secrets([{} redacted])", self.all().count())
     }
 }
 
 impl<'a> Secrets<'a> {
     pub(crate) fn new(values: impl IntoIterator<Item = &'a str>) -> Self {
-        // Very short values would blank out ordinary words; finAPI secrets are longer.
-        Self(
-            values
-                .into_iter()
-                .filter(|s| s.chars().count() >= 4)
-                .collect(),
-        )
+        Self {
+            listed: values.into_iter().collect(),
+            ..Self::default()
+        }
+    }
+
+    /// The secrets of one attempt: the request's own, those the SDK lends it (the client
+    /// secret, a password), and the bearer token.
+    pub(crate) fn of_request(
+        owned: &'a [SecretString],
+        borrowed: &'a [&'a str],
+        token: Option<&'a str>,
+    ) -> Self {
+        Self {
+            listed: Vec::new(),
+            borrowed,
+            owned,
+            token,
+        }
+    }
+
+    fn all(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.listed
+            .iter()
+            .copied()
+            .chain(self.borrowed.iter().copied())
+            .chain(self.owned.iter().map(SecretString::expose_secret))
+            .chain(self.token)
+            // Very short values would blank out ordinary words; finAPI secrets are longer.
+            .filter(|s| s.chars().count() >= 4)
     }
 
     /// `text` with every occurrence of a secret (raw or form-encoded) replaced.
     pub(crate) fn scrub(&self, text: &str) -> String {
         let mut out = text.to_owned();
-        for secret in &self.0 {
+        for secret in self.all() {
             out = out.replace(secret, REDACTED);
             let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-            if encoded != *secret {
+            if encoded != secret {
                 out = out.replace(&encoded, REDACTED);
             }
         }

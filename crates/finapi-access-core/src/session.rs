@@ -49,6 +49,27 @@ impl AccessClient {
         UserSession::new(self.clone(), state)
     }
 
+    /// Step 3: the user's token, cached in the user's session (see
+    /// [`user_session`](Self::user_session)); fetched when there is none or it is about to
+    /// expire, with the refresh token when finAPI sent one, else the password. Use it as
+    /// `Authorization: Bearer` for Web Form 2.0 and every user-scoped call.
+    ///
+    /// The client keeps the sessions of the last 256 users asked for here alive; a service
+    /// with more users at once holds a [`UserSession`] per user instead.
+    ///
+    /// # Errors
+    ///
+    /// The error of the token request, when one was needed and failed.
+    pub async fn user_token(
+        &self,
+        user_id: &UserId,
+        password: &Password,
+    ) -> Result<AccessToken, Error> {
+        let session = self.user_session(user_id.clone(), password.clone());
+        self.inner.sessions.pin(session.state());
+        session.token().await
+    }
+
     /// A session from a refresh token alone (no password is held, so a rejected refresh
     /// token ends the session with an error).
     pub fn user_session_from_refresh_token(

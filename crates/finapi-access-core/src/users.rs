@@ -18,7 +18,8 @@ use crate::wire::path_segment;
 
 impl AccessClient {
     fn users_request(&self, operation: Operation, method: Method, rest: &str) -> ApiRequest<()> {
-        ApiRequest::url(operation, method, format!("{}{rest}", self.inner.users_url))
+        let url = format!("{}{rest}", self.inner.users_url);
+        ApiRequest::url(operation, method, url.into())
     }
 
     fn admin_request(&self, operation: Operation, method: Method, rest: &str) -> ApiRequest<()> {
@@ -144,7 +145,11 @@ impl AccessClient {
 
 impl UserSession {
     fn user_request(&self, operation: Operation, method: Method) -> ApiRequest<()> {
-        ApiRequest::url(operation, method, self.client.inner.users_url.clone())
+        ApiRequest::url(
+            operation,
+            method,
+            std::sync::Arc::clone(&self.client.inner.users_url),
+        )
     }
 
     /// The user (`GET /users`) with the session's token; the password comes back as `XXXXX`.
