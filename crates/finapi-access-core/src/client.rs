@@ -185,8 +185,7 @@ impl AccessClient {
     /// # Ok(()) }
     /// ```
     pub fn send<T: Send + 'static>(&self, request: ApiRequest<T>) -> Call<'_, T> {
-        let source = &self.inner.client_tokens;
-        self.call(request, source)
+        self.call(request, &self.inner.client_tokens)
     }
 
     /// Sends `request` authorised with a token you hold (no cache, so a 401 is returned as
@@ -206,7 +205,7 @@ impl AccessClient {
         source: S,
     ) -> Call<'a, T> {
         Call::new(request.operation(), move |opts| {
-            Box::pin(async move { self.pipeline().execute(&source, request, opts).await })
+            Box::pin(self.pipeline().execute(source, request, opts))
         })
     }
 

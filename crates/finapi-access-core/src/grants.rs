@@ -127,19 +127,19 @@ impl Grants {
         let response = match grant {
             Grant::ClientCredentials => {
                 self.pipeline
-                    .execute_lending(&NoToken, self.grant_request(grant), opts, &[secret])
+                    .execute_lending(NoToken, self.grant_request(grant), opts, &[secret])
                     .await
             }
             Grant::Password { password, .. } => {
                 let lent = [secret, password.expose_secret()];
                 self.pipeline
-                    .execute_lending(&NoToken, self.grant_request(grant), opts, &lent)
+                    .execute_lending(NoToken, self.grant_request(grant), opts, &lent)
                     .await
             }
             Grant::RefreshToken(token) => {
                 let lent = [secret, token.expose_secret()];
                 self.pipeline
-                    .execute_lending(&NoToken, self.grant_request(grant), opts, &lent)
+                    .execute_lending(NoToken, self.grant_request(grant), opts, &lent)
                     .await
             }
         }?;

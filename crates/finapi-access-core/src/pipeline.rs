@@ -37,7 +37,10 @@ type DecodeBody<T> = fn(&Bytes) -> Result<T, String>;
 /// Where a request goes: a path under a base URL, or a URL joined already.
 #[derive(Debug, Clone)]
 enum Target {
-    Path { base: Option<BaseUrl>, path: String },
+    Path {
+        base: Option<Box<BaseUrl>>,
+        path: String,
+    },
     Url(Arc<str>),
 }
 
@@ -75,7 +78,7 @@ pub struct ApiRequest<T> {
     secrets: Vec<SecretString>,
     errors: &'static dyn ErrorDecoder,
     decode: DecodeBody<T>,
-    invalid: Option<ValidationError>,
+    invalid: Option<Box<ValidationError>>,
 }
 
 impl<T> std::fmt::Debug for ApiRequest<T> {
@@ -159,7 +162,7 @@ impl<T> ApiRequest<T> {
     /// anywhere else, and no token request is ever sent to this host.
     pub fn base_url(mut self, base: BaseUrl) -> Self {
         if let Target::Path { base: b, .. } = &mut self.target {
-            *b = Some(base);
+            *b = Some(Box::new(base));
         }
         self
     }
@@ -231,7 +234,7 @@ impl<T> ApiRequest<T> {
     }
 
     fn refuse(&mut self, error: ValidationError) {
-        self.invalid.get_or_insert(error);
+        self.invalid.get_or_insert_with(|| Box::new(error));
     }
 
     fn with_decoder<U>(self, decode: DecodeBody<U>) -> ApiRequest<U> {
@@ -269,7 +272,7 @@ impl<T> ApiRequest<T> {
         let mut url = match &self.target {
             Target::Url(url) if self.query.is_empty() => return std::borrow::Cow::Borrowed(url),
             Target::Url(url) => url.to_string(),
-            Target::Path { base: own, path } => own.as_ref().unwrap_or(base).join(path),
+            Target::Path { base: own, path } => own.as_deref().unwrap_or(base).join(path),
         };
         if !self.query.is_empty() {
             url.push(if url.contains('?') { '&' } else { '?' });
@@ -430,60 +433,66 @@ impl Pipeline {
     /// the call set none). A 401 with a token the source believed valid (revoked, or expired
     /// early) drops it, fetches a new one and sends the request once more; a second 401 is
     /// returned.
-    pub(crate) async fn execute<S: TokenSource, T>(
-        &self,
-        source: &S,
+    pub(crate) fn execute<'p, S: TokenSource + 'p, T: 'p>(
+        &'p self,
+        source: S,
         request: ApiRequest<T>,
         opts: CallOptions,
-    ) -> CallResult<T> {
-        self.execute_lending(source, request, opts, &[]).await
+    ) -> impl Future<Output = CallResult<T>> + 'p {
+        // Not an `async fn` of its own: the future is `execute_lending`'s, not a wrapper
+        // holding a second copy of the arguments.
+        self.execute_lending(source, request, opts, &[])
     }
 
     /// [`execute`](Self::execute), with secrets the SDK lends the request (the client secret
     /// and a password of a grant) scrubbed from errors without being copied.
-    pub(crate) async fn execute_lending<S: TokenSource, T>(
-        &self,
-        source: &S,
+    pub(crate) fn execute_lending<'p, S: TokenSource + 'p, T: 'p>(
+        &'p self,
+        source: S,
         mut request: ApiRequest<T>,
         mut opts: CallOptions,
-        lent: &[&str],
-    ) -> CallResult<T> {
-        let operation = request.operation;
-        if let Some(invalid) = request.invalid.take() {
-            return Err(Error::invalid_input(operation, invalid));
-        }
-        if opts.deadline.is_none() {
-            let at = Instant::now()
-                .checked_add(self.deadline)
-                .unwrap_or_else(far_future);
-            opts.deadline = Some((at, self.deadline));
-        }
-        let url = request.resolve(&self.base_url);
-        let mut first = true;
-        loop {
-            let token = source.token(&opts).await?;
-            let secrets = Secrets::of_request(
-                &request.secrets,
-                lent,
-                token.as_ref().map(AccessToken::expose_secret),
-            );
-            let result = self
-                .send(&request, &url, token.as_ref(), &opts, &secrets)
-                .await;
-            match (result, token) {
-                (Err(e), Some(token))
-                    if first
-                        && source.refreshable()
-                        && e.status() == Some(StatusCode::UNAUTHORIZED) =>
-                {
-                    tracing::debug!(
-                        operation = operation.as_str(),
-                        "401 with a cached token: fetching a new one"
-                    );
-                    source.invalidate(&token);
-                    first = false;
+        lent: &'p [&'p str],
+    ) -> impl Future<Output = CallResult<T>> + 'p {
+        // An `async move` block, not an `async fn`: its captures are used in place, where an
+        // `async fn` would hold a second copy of each argument in its future.
+        async move {
+            let operation = request.operation;
+            if let Some(invalid) = request.invalid.take() {
+                return Err(Error::invalid_input(operation, *invalid));
+            }
+            if opts.deadline.is_none() {
+                let at = Instant::now()
+                    .checked_add(self.deadline)
+                    .unwrap_or_else(far_future);
+                opts.deadline = Some((at, self.deadline));
+            }
+            let url = request.resolve(&self.base_url);
+            let mut first = true;
+            loop {
+                let token = source.token(&opts).await?;
+                let secrets = Secrets::of_request(
+                    &request.secrets,
+                    lent,
+                    token.as_ref().map(AccessToken::expose_secret),
+                );
+                let result = self
+                    .send(&request, &url, token.as_ref(), &opts, &secrets)
+                    .await;
+                match (result, token) {
+                    (Err(e), Some(token))
+                        if first
+                            && source.refreshable()
+                            && e.status() == Some(StatusCode::UNAUTHORIZED) =>
+                    {
+                        tracing::debug!(
+                            operation = operation.as_str(),
+                            "401 with a cached token: fetching a new one"
+                        );
+                        source.invalidate(&token);
+                        first = false;
+                    }
+                    (result, _) => return result,
                 }
-                (result, _) => return result,
             }
         }
     }
@@ -508,58 +517,87 @@ impl Pipeline {
                 return Err(deadline_passed(operation, opts, attempt));
             }
             attempt += 1;
-            let mut this = request.build(url, token, &opts.request_id)?;
-            opts.apply(&mut this);
-            this.extensions_mut()
-                .insert(RequestTimeout(per_attempt.min(left)));
-            let span = tracing::info_span!(
-                "finapi_access.request",
-                operation = operation.as_str(),
-                method = %this.method(),
-                path = this.uri().path(),
-                request_id = %opts.request_id,
-                attempt,
-                status = tracing::field::Empty,
-                duration_ms = tracing::field::Empty,
-            );
-            let started = Instant::now();
-            let result = self.transport.send(this).instrument(span.clone()).await;
-            span.record("duration_ms", started.elapsed().as_millis() as u64);
-            let outcome = match &result {
-                Ok(response) => {
-                    span.record("status", response.status().as_u16());
-                    Outcome::Response(response.status(), response.headers())
-                }
-                Err(e) => Outcome::Transport(e.kind()),
-            };
-            if let Some(sleeper) = &self.sleep {
-                let decision = self.retry.decide(
-                    operation.is_idempotent(),
+            // Built in a block, so that the request's storage ends before the await (a
+            // smaller future to box and move).
+            let (sending, span) = {
+                let mut this = request.build(url, token, &opts.request_id)?;
+                opts.apply(&mut this);
+                this.extensions_mut()
+                    .insert(RequestTimeout(per_attempt.min(left)));
+                let span = tracing::info_span!(
+                    "finapi_access.request",
+                    operation = operation.as_str(),
+                    method = %this.method(),
+                    path = this.uri().path(),
+                    request_id = %opts.request_id,
                     attempt,
-                    outcome,
-                    SystemTime::now(),
-                    fastrand::f64(),
+                    status = tracing::field::Empty,
+                    duration_ms = tracing::field::Empty,
                 );
-                if let RetryDecision::RetryAfter(delay) = decision {
-                    // A wait that would outlast the deadline is not worth starting.
-                    if delay < remaining(opts) {
+                (self.transport.send(this), span)
+            };
+            // The same for the answer: it ends before a backoff is awaited.
+            let delay = {
+                let started = Instant::now();
+                let result = sending.instrument(span.clone()).await;
+                span.record("duration_ms", started.elapsed().as_millis() as u64);
+                if let Ok(response) = &result {
+                    span.record("status", response.status().as_u16());
+                }
+                match self.retry_delay(operation, attempt, &result, opts) {
+                    Some(delay) => {
                         tracing::debug!(parent: &span, delay_ms = delay.as_millis() as u64, "retrying");
-                        sleeper.sleep(delay).await;
-                        continue;
+                        delay
+                    }
+                    None => {
+                        return match result {
+                            Ok(response) => decode_response(
+                                request,
+                                &response,
+                                &opts.request_id,
+                                attempt,
+                                secrets,
+                            ),
+                            Err(e) => Err(wire::transport_failure(
+                                operation,
+                                opts.request_id.clone(),
+                                e,
+                                attempt,
+                            )),
+                        };
                     }
                 }
-            }
-            return match result {
-                Ok(response) => {
-                    decode_response(request, &response, &opts.request_id, attempt, secrets)
-                }
-                Err(e) => Err(wire::transport_failure(
-                    operation,
-                    opts.request_id.clone(),
-                    e,
-                    attempt,
-                )),
             };
+            if let Some(sleeper) = &self.sleep {
+                sleeper.sleep(delay).await;
+            }
+        }
+    }
+
+    /// How long to wait before sending again, as the retry policy decides; `None` to stop
+    /// (no timer, no retry, or a wait that would outlast the deadline).
+    fn retry_delay(
+        &self,
+        operation: Operation,
+        attempt: u32,
+        result: &Result<http::Response<Bytes>, TransportError>,
+        opts: &CallOptions,
+    ) -> Option<Duration> {
+        self.sleep.as_ref()?;
+        let outcome = match result {
+            Ok(response) => Outcome::Response(response.status(), response.headers()),
+            Err(e) => Outcome::Transport(e.kind()),
+        };
+        let decision = self.retry.decide(
+            operation.is_idempotent(),
+            attempt,
+            outcome,
+            SystemTime::now(),
+            fastrand::f64(),
+        );
+        match decision {
+            RetryDecision::RetryAfter(delay) if delay < remaining(opts) => Some(delay),
+            _ => None,
         }
     }
 
