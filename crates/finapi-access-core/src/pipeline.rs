@@ -446,6 +446,7 @@ impl Pipeline {
 
     /// [`execute`](Self::execute), with secrets the SDK lends the request (the client secret
     /// and a password of a grant) scrubbed from errors without being copied.
+    #[allow(clippy::manual_async_fn)] // on purpose: see the comment in the body
     pub(crate) fn execute_lending<'p, S: TokenSource + 'p, T: 'p>(
         &'p self,
         source: S,
