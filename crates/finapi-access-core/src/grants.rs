@@ -194,24 +194,25 @@ pub(crate) fn grant_request(
     client_secret: &ClientSecret,
     grant: &Grant<'_>,
 ) -> ApiRequest<TokenResponse> {
-    let mut fields = vec![
+    let common = [
         ("grant_type", grant.name()),
         ("client_id", client_id),
         ("client_secret", client_secret.expose_secret()),
     ];
+    let request = ApiRequest::url(grant.operation(), Method::POST, url);
     match grant {
-        Grant::ClientCredentials => {}
-        Grant::Password { username, password } => {
-            fields.push(("username", username.as_str()));
-            fields.push(("password", password.expose_secret()));
-        }
-        Grant::RefreshToken(token) => {
-            fields.push(("refresh_token", token.expose_secret()));
-        }
+        Grant::ClientCredentials => request.form_body(common),
+        Grant::Password { username, password } => request.form_body(common.into_iter().chain([
+            ("username", username.as_str()),
+            ("password", password.expose_secret()),
+        ])),
+        Grant::RefreshToken(token) => request.form_body(
+            common
+                .into_iter()
+                .chain([("refresh_token", token.expose_secret())]),
+        ),
     }
-    ApiRequest::url(grant.operation(), Method::POST, url)
-        .form_body(fields)
-        .json_response()
+    .json_response()
 }
 
 /// Waits for a token: the cached one, or a fetch (the one in flight, or a new one started

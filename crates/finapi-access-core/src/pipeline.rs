@@ -206,7 +206,8 @@ impl<T> ApiRequest<T> {
 
     /// A form body (`Content-Type: application/x-www-form-urlencoded`).
     pub fn form_body<'p>(mut self, pairs: impl IntoIterator<Item = (&'p str, &'p str)>) -> Self {
-        let mut form = form_urlencoded::Serializer::new(String::new());
+        // Sized for a token grant, so that encoding one does not grow the buffer.
+        let mut form = form_urlencoded::Serializer::new(String::with_capacity(256));
         form.extend_pairs(pairs);
         self.body = Some((wire::FORM_CONTENT_TYPE, Bytes::from(form.finish())));
         self
