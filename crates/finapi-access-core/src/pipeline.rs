@@ -188,8 +188,8 @@ impl<T> ApiRequest<T> {
                 self.headers.append(name, value);
             }
             Err(_) => self.refuse(ValidationError::new(
-                "header",
-                format!("{name} holds characters not allowed in a header"),
+                name.to_string(),
+                "holds characters not allowed in a header",
             )),
         }
         self
@@ -727,8 +727,7 @@ mod tests {
         let request = ApiRequest::new(Operation::GET_USER, Method::GET, "/")
             .header(HeaderName::from_static("x-extra"), "line\r\nbreak");
         let invalid = request.invalid.as_ref().expect("refused");
-        assert_eq!(invalid.field(), "header");
-        assert!(invalid.to_string().contains("x-extra"), "{invalid}");
+        assert_eq!(invalid.field(), "x-extra", "the header is named");
         let request = ApiRequest::new(Operation::GET_USER, Method::GET, "/")
             .refused(ValidationError::new("first", "rule"))
             .refused(ValidationError::new("second", "rule"));

@@ -1,8 +1,13 @@
 //! finAPI's two error bodies: `ErrorMessage` (every error but 401) and the OAuth-style
 //! `{error, error_description}` (401, finAPI model `BadCredentialsError`).
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
+/// An enum of a finAPI wire value with an `Unknown(String)` fallback, so that a newer server's
+/// value never breaks decoding: `as_str`, `From<&str>`, `Display`, serde. Shared with the Web
+/// Form 2.0 types; not part of the API.
+#[doc(hidden)]
+#[macro_export]
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -42,15 +47,15 @@ macro_rules! open_enum {
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = String::deserialize(deserializer)?;
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
                 Ok(Self::from(value.as_str()))
             }
         }

@@ -12,22 +12,33 @@ use zeroize::Zeroize;
 /// The error names the field and the rule; it never repeats the value (which may be a secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
-    field: &'static str,
+    field: std::borrow::Cow<'static, str>,
     rule: String,
 }
 
 impl ValidationError {
-    /// A new error for `field` breaking `rule`.
-    pub fn new(field: &'static str, rule: impl Into<String>) -> Self {
+    /// A new error for `field` breaking `rule`. The field is finAPI's spelling, with a path
+    /// for nested values (for example `orders[2].recipient.iban`).
+    pub fn new(field: impl Into<std::borrow::Cow<'static, str>>, rule: impl Into<String>) -> Self {
         Self {
-            field,
+            field: field.into(),
             rule: rule.into(),
         }
     }
 
     /// The field that was refused, in finAPI's spelling (for example `id` or `password`).
-    pub fn field(&self) -> &'static str {
-        self.field
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// The same error for a field nested under `parent` (`parent.field`, or
+    /// `parent[index].field` when `parent` ends with an index).
+    #[must_use]
+    pub fn within(self, parent: &str) -> Self {
+        Self {
+            field: format!("{parent}.{}", self.field).into(),
+            rule: self.rule,
+        }
     }
 
     /// The rule the value broke, in words.
