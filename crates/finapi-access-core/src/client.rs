@@ -154,6 +154,13 @@ impl AccessClient {
         &self.inner.grants.client_id
     }
 
+    /// The timer the client waits with (retry backoff), for helpers that poll on the same
+    /// runtime; `None` when the client was built without one (retries off, no `tokio`
+    /// feature).
+    pub fn timer(&self) -> Option<&std::sync::Arc<dyn crate::Sleep>> {
+        self.pipeline().sleep.as_ref()
+    }
+
     /// How many token requests (all grants) this client has sent: cache hits do not count.
     pub fn token_requests(&self) -> u64 {
         self.inner.grants.requests()
