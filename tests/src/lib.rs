@@ -38,6 +38,8 @@ pub mod lifecycle_cases;
 pub mod resilience_cases;
 pub mod spec;
 pub mod users_cases;
+pub mod webform_cases;
+pub mod webform_spec;
 
 use std::sync::Arc;
 

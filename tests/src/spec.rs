@@ -26,7 +26,7 @@ static SPEC: LazyLock<Value> = LazyLock::new(|| {
 
 /// OpenAPI 3.0 schema dialect to JSON Schema: `nullable: true` becomes `anyOf [.., null]`,
 /// and objects with `properties` reject fields the spec does not name.
-fn translate(value: &mut Value) {
+pub(crate) fn translate(value: &mut Value) {
     match value {
         Value::Array(items) => items.iter_mut().for_each(translate),
         Value::Object(map) => {
@@ -59,13 +59,19 @@ fn spec_path(path: &str) -> String {
         "/api/v2/oauth/revoke" => "/oauth/revoke".to_owned(),
         other => other.replacen("/api/v2/", "/api/v1/", 1),
     };
-    let Some(paths) = SPEC["paths"].as_object() else {
-        return v1;
+    template(&SPEC, &v1)
+}
+
+/// The spec's path template for `path`: the path itself when the spec has it, else the
+/// template whose `{param}` segments match (literal segments win).
+pub(crate) fn template(spec: &Value, path: &str) -> String {
+    let Some(paths) = spec["paths"].as_object() else {
+        return path.to_owned();
     };
-    if paths.contains_key(&v1) {
-        return v1;
+    if paths.contains_key(path) {
+        return path.to_owned();
     }
-    let segments: Vec<&str> = v1.split('/').collect();
+    let segments: Vec<&str> = path.split('/').collect();
     paths
         .keys()
         .find(|template| {
@@ -77,7 +83,7 @@ fn spec_path(path: &str) -> String {
                     .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}')))
         })
         .cloned()
-        .unwrap_or(v1)
+        .unwrap_or_else(|| path.to_owned())
 }
 
 static VALIDATORS: LazyLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> =
@@ -85,11 +91,20 @@ static VALIDATORS: LazyLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> 
 
 /// The compiled validator for one response schema (compiled once per test binary).
 fn validator(key: &str, schema: &Value) -> Result<Arc<jsonschema::Validator>, String> {
+    validator_in(&SPEC, key, schema)
+}
+
+/// The compiled validator for one schema of `spec`, cached under `key`.
+pub(crate) fn validator_in(
+    spec: &Value,
+    key: &str,
+    schema: &Value,
+) -> Result<Arc<jsonschema::Validator>, String> {
     let mut cache = VALIDATORS.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(validator) = cache.get(key) {
         return Ok(validator.clone());
     }
-    let document = json!({"components": SPEC["components"].clone(), "allOf": [schema.clone()]});
+    let document = json!({"components": spec["components"].clone(), "allOf": [schema.clone()]});
     let validator = Arc::new(
         jsonschema::validator_for(&document)
             .map_err(|e| format!("schema for {key} does not compile: {e}"))?,
