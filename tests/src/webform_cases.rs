@@ -860,7 +860,7 @@ pub async fn every_operation_sends_the_exact_request_and_decodes_the_answer(make
     }
 }
 
-fn error_body(status: u16, path: &str) -> Value {
+fn error_body(status: u16, path: &str, echoed_token: &str) -> Value {
     if status == 400 {
         return json!({
             "errors": [{"field": "bank.search", "message": "must not be blank"}, {"field": "redirectUrl", "message": "invalid"}],
@@ -878,7 +878,7 @@ fn error_body(status: u16, path: &str) -> Value {
     };
     json!({
         "code": code,
-        "description": format!("status {status} for token {USER_TOKEN} and {ADMIN_TOKEN}"),
+        "description": format!("status {status} for token {echoed_token}"),
         "timestamp": "2026-11-28T10:00:00.000+0000",
         "endpoint": format!("X {path}")
     })
@@ -894,7 +894,11 @@ pub async fn every_declared_error_status_is_a_typed_error(make: MakeTransport) {
         assert!(!statuses.is_empty(), "{}", case.operation);
         for status in statuses {
             let c = setup(make).await;
-            let body = error_body(status, &case.path);
+            let echoed = match case.auth {
+                Auth::User => USER_TOKEN,
+                Auth::Admin => ADMIN_TOKEN,
+            };
+            let body = error_body(status, &case.path, echoed);
             webform_spec::check_response(
                 case.method,
                 &case.path,
@@ -1062,7 +1066,11 @@ pub async fn a_web_form_401_fetches_a_new_user_token_and_retries(make: MakeTrans
     let c = setup(make).await;
     Mock::given(method("GET"))
         .and(path(format!("/api/webForms/{FORM_ID}")))
-        .respond_with(ResponseTemplate::new(401).set_body_json(error_body(401, "/api/webForms")))
+        .respond_with(ResponseTemplate::new(401).set_body_json(error_body(
+            401,
+            "/api/webForms",
+            USER_TOKEN,
+        )))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&c.webform)

@@ -27,7 +27,7 @@ static SPEC: LazyLock<Value> = LazyLock::new(|| {
     spec["components"]["schemas"]["Amount"]["properties"]["value"] = json!({
         "anyOf": [
             {"type": "number", "exclusiveMinimum": 0},
-            {"type": "string", "pattern": "^[0-9]+(\\\\.[0-9]{1,2})?$"}
+            {"type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$"}
         ]
     });
     translate(&mut spec);
