@@ -32,6 +32,10 @@ pub(crate) struct Global {
     /// The HTTP stack.
     #[arg(long, global = true, value_enum, default_value_t = TransportArg::Reqwest)]
     pub(crate) transport: TransportArg,
+    /// The Web Form 2.0 base URL (default: from --env, else the --base-url, else the
+    /// embedded emulator's).
+    #[arg(long, global = true, value_name = "URL")]
+    pub(crate) webform_base_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -73,6 +77,10 @@ pub(crate) enum Command {
     /// Mandator administration (needs the mandator admin client's credentials).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Web Form 2.0: web forms and tasks (with the user's token), profiles and translations
+    /// (with the mandator admin's token).
+    #[command(subcommand)]
+    Webform(crate::webform::WebformCommand),
     /// Serve the finAPI emulator until interrupted.
     ///
     /// Example: finapi-access emulator --port 8080

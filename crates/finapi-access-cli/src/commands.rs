@@ -29,6 +29,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Admin(AdminCommand::Users(command)) => {
             crate::manage::admin_users(&cli.global, command).await
         }
+        Command::Webform(command) => crate::webform::run(&cli.global, command).await,
         Command::Emulator(args) => emulator(&args).await,
     }
 }

@@ -11,6 +11,7 @@ mod args;
 mod commands;
 mod manage;
 mod target;
+mod webform;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,11 @@ impl CliError {
             message: message.into(),
             code: 2,
         }
+    }
+
+    /// A failure described in words (not a finAPI error): exit code 1.
+    pub(crate) fn call_text(message: String) -> Self {
+        Self { message, code: 1 }
     }
 
     /// A failed finAPI call: exit code 1, with what to do next where we know it.

@@ -559,10 +559,215 @@ fn every_subcommand_has_help_with_an_example() {
         &["admin", "users", "list"],
         &["admin", "users", "delete"],
         &["emulator"],
+        &["webform", "create", "bank-connection-import"],
+        &["webform", "create", "standalone-payment"],
+        &["webform", "create", "payment-with-account-id"],
+        &["webform", "create", "direct-debit-with-account-id"],
+        &["webform", "create", "standing-order"],
+        &["webform", "get"],
+        &["webform", "list"],
+        &["webform", "delete"],
+        &["webform", "wait"],
+        &["webform", "tasks", "create"],
+        &["webform", "tasks", "get"],
+        &["webform", "tasks", "list"],
+        &["webform", "profiles", "create"],
+        &["webform", "profiles", "get"],
+        &["webform", "profiles", "list"],
+        &["webform", "profiles", "update"],
+        &["webform", "profiles", "delete"],
+        &["webform", "translations", "create"],
+        &["webform", "translations", "get"],
+        &["webform", "translations", "list"],
+        &["webform", "translations", "delete"],
     ] {
         let output = run(cli().args(command).arg("--help"));
         assert!(output.status.success(), "{command:?}");
         let help = String::from_utf8_lossy(&output.stdout);
         assert!(help.contains("Example:"), "{command:?}: {help}");
     }
+}
+
+const FORM_ID: &str = "4d6a3f1e-1d2c-4b5a-9e8f-7a6b5c4d3e2f";
+
+fn form_json(status: &str) -> Value {
+    serde_json::json!({
+        "id": FORM_ID,
+        "url": format!("https://webform.finapi.io/wf/{FORM_ID}"),
+        "createdAt": "2026-11-28T10:00:00.000+0000",
+        "expiresAt": "2026-11-28T10:20:00.000+0000",
+        "type": "BANK_CONNECTION_IMPORT",
+        "status": status,
+        "payload": {}
+    })
+}
+
+/// Web Form commands: the user's token from the Access emulator (password from the
+/// environment), the request to the Web Form host given by --webform-base-url.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webform_create_get_and_list_with_the_users_token() {
+    use wiremock::matchers::{body_json, header_exists, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let user = sdk_client(&emulator)
+        .create_user(
+            UserCreateParams::new()
+                .id(UserId::new("wanda").unwrap())
+                .password(Password::new("wanda-password").unwrap()),
+        )
+        .await
+        .unwrap();
+    let webform = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/webForms/bankConnectionImport"))
+        .and(header_exists("authorization"))
+        .and(body_json(serde_json::json!({"bank": {"search": "DE89370400440532013000"}, "maxDaysForDownload": 30})))
+        .respond_with(ResponseTemplate::new(201).set_body_json(form_json("NOT_YET_OPENED")))
+        .expect(1)
+        .mount(&webform)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/webForms"))
+        .and(query_param("perPage", "5"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "items": [form_json("COMPLETED")],
+            "paging": {"page": 1, "perPage": 5, "pageCount": 1, "totalCount": 1}
+        })))
+        .expect(1)
+        .mount(&webform)
+        .await;
+    let output = run(against(&emulator)
+        .args(["--webform-base-url", &webform.uri()])
+        .args([
+            "webform",
+            "create",
+            "bank-connection-import",
+            "--user-id",
+            user.id.as_str(),
+        ])
+        .args([
+            "--bank-search",
+            "DE89370400440532013000",
+            "--max-days",
+            "30",
+            "--json",
+        ])
+        .env("FINAPI_USER_PASSWORD", "wanda-password"));
+    assert!(output.status.success());
+    let json = stdout_json(&output);
+    assert_eq!(json["webForm"]["id"], FORM_ID);
+    assert_eq!(json["webForm"]["status"], "NOT_YET_OPENED");
+    let output = run(against(&emulator)
+        .args(["--webform-base-url", &webform.uri()])
+        .args([
+            "webform",
+            "list",
+            "--user-id",
+            "wanda",
+            "--per-page",
+            "5",
+            "--all",
+        ])
+        .env("FINAPI_USER_PASSWORD", "wanda-password"));
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains(&format!(
+            "web form: {FORM_ID} BANK_CONNECTION_IMPORT COMPLETED"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("1 webForms"), "{text}");
+
+    // Bad input is refused before anything is sent, naming the field.
+    let output = run(against(&emulator)
+        .args(["--webform-base-url", &webform.uri()])
+        .args([
+            "webform",
+            "create",
+            "standing-order",
+            "--user-id",
+            "wanda",
+            "--amount",
+            "1.234",
+        ])
+        .args([
+            "--recipient-iban",
+            "DE89370400440532013000",
+            "--recipient-name",
+            "Ann",
+            "--start-date",
+            "2099-01-01",
+        ])
+        .env("FINAPI_USER_PASSWORD", "wanda-password"));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("amount.value"));
+}
+
+/// Profile commands use the mandator admin's client token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webform_profiles_use_the_mandator_admin_token() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let admin = emulator
+        .clients()
+        .iter()
+        .find(|c| c.mandator_admin)
+        .unwrap()
+        .clone();
+    let webform = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/profiles"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "items": [{"id": "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", "label": "Shop", "createdAt": "2026-11-28T10:00:00.000+0000", "default": true}],
+            "paging": {"page": 1, "perPage": 20, "pageCount": 1, "totalCount": 1}
+        })))
+        .expect(1)
+        .mount(&webform)
+        .await;
+    let output = run(cli()
+        .env("FINAPI_CLIENT_ID", &admin.client_id)
+        .env("FINAPI_CLIENT_SECRET", admin.client_secret.expose_secret())
+        .args([
+            "--base-url",
+            emulator.base_url(),
+            "--webform-base-url",
+            &webform.uri(),
+        ])
+        .args(["webform", "profiles", "list"]));
+    assert!(output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("profile 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 \"Shop\" (default)")
+    );
+    let requests: Vec<Request> = webform.received_requests().await.unwrap();
+    let bearer = requests[0].headers["authorization"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    // The bearer is a client token of the admin client: the emulator accepts it for admin calls.
+    let token = bearer.trim_start_matches("Bearer ");
+    let admin_client = AccessClient::builder()
+        .base_url(emulator.base_url())
+        .credentials(admin.client_id.clone(), admin.client_secret.clone())
+        .transport(finapi_access_reqwest::ReqwestTransport::new().unwrap())
+        .build()
+        .unwrap();
+    let listed = admin_client
+        .send_with_token(
+            &finapi_access_core::types::AccessToken::new(token),
+            finapi_access_core::ApiRequest::new(
+                finapi_access_core::Operation::LIST_USERS,
+                http::Method::GET,
+                "/api/v2/mandatorAdmin/getUserList",
+            ),
+        )
+        .await;
+    assert!(
+        listed.is_ok(),
+        "the token is the mandator admin's: {listed:?}"
+    );
 }
