@@ -30,6 +30,11 @@ pub struct TransportsDoctests;
 #[doc = include_str!("../../docs/calling-any-endpoint.md")]
 pub struct CallingAnyEndpointDoctests;
 
+/// The Web Form guide's examples compile.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/webform.md")]
+pub struct WebFormGuideDoctests;
+
 pub mod cases;
 pub mod emulator_cases;
 pub mod harness;
