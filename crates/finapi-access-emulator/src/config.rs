@@ -65,6 +65,27 @@ pub struct EmulatorConfig {
     pub(crate) auto_update_allowed: bool,
     pub(crate) max_login_attempts: u32,
     pub(crate) port: u16,
+    pub(crate) licence: Licence,
+    pub(crate) web_form_lifetime: Duration,
+    pub(crate) callbacks_beyond_loopback: bool,
+    pub(crate) tasks_need_web_form: bool,
+}
+
+/// The client's licence, which decides whether a web form's body `redirectUrl` is required
+/// (licensed for the form's kind: `FULLY_LICENSED`, and `AISP` for imports and updates or
+/// `PISP` for payments) or forbidden (every other case), as the Web Form 2.0 spec says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Licence {
+    /// No licence of its own (the default): `redirectUrl` is forbidden.
+    #[default]
+    Unlicensed,
+    /// Fully licensed: `redirectUrl` is required.
+    FullyLicensed,
+    /// Account information only: required for imports and updates, forbidden for payments.
+    Aisp,
+    /// Payment initiation only: required for payments, forbidden for imports and updates.
+    Pisp,
 }
 
 impl Default for EmulatorConfig {
@@ -82,6 +103,10 @@ impl Default for EmulatorConfig {
             auto_update_allowed: true,
             max_login_attempts: 5,
             port: 0,
+            licence: Licence::Unlicensed,
+            web_form_lifetime: Duration::from_secs(20 * 60),
+            callbacks_beyond_loopback: false,
+            tasks_need_web_form: false,
         }
     }
 }
@@ -135,6 +160,40 @@ impl EmulatorConfig {
     #[must_use]
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// The client's licence for Web Form 2.0's `redirectUrl` rule (default
+    /// [`Licence::Unlicensed`]: a body `redirectUrl` is refused with 422
+    /// `INVALID_REDIRECT_URL`).
+    #[must_use]
+    pub fn licence(mut self, licence: Licence) -> Self {
+        self.licence = licence;
+        self
+    }
+
+    /// How long a web form lives before it is `EXPIRED` (default 20 minutes; the emulator's
+    /// clock moves it, see `advance_clock`).
+    #[must_use]
+    pub fn web_form_lifetime(mut self, lifetime: Duration) -> Self {
+        self.web_form_lifetime = lifetime;
+        self
+    }
+
+    /// Deliver callbacks to addresses beyond loopback too (default off: such a callback is
+    /// recorded as not delivered and never contacted). For an emulator in a container whose
+    /// test service runs in another.
+    #[must_use]
+    pub fn callbacks_beyond_loopback(mut self, allowed: bool) -> Self {
+        self.callbacks_beyond_loopback = allowed;
+        self
+    }
+
+    /// Background update tasks need the end user (`WEB_FORM_REQUIRED`, with a web form and
+    /// the `webFormRequired` callback) instead of completing at once (default off).
+    #[must_use]
+    pub fn tasks_need_web_form(mut self, needed: bool) -> Self {
+        self.tasks_need_web_form = needed;
         self
     }
 

@@ -39,6 +39,7 @@ mod reply;
 mod state;
 mod token;
 mod users;
+mod webform;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -54,8 +55,9 @@ use finapi_access_types::ErrorCode;
 
 pub use config::{
     DEFAULT_ADMIN_CLIENT_ID, DEFAULT_ADMIN_CLIENT_SECRET, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
-    EmulatorClient, EmulatorConfig,
+    EmulatorClient, EmulatorConfig, Licence,
 };
+pub use webform::callbacks::CallbackDelivery;
 
 use crate::reply::{RequestCtx, api_error};
 use crate::state::State;
@@ -106,9 +108,69 @@ fn router_with_state(state: Arc<State>) -> Router {
             .route(
                 &format!("{base}/mandatorAdmin/deleteUsers"),
                 post(admin::delete_users),
+            )
+            .route(
+                &format!("{base}/bankConnections/{{id}}"),
+                get(webform::get_bank_connection),
             );
     }
     router
+        .route(
+            "/api/webForms/bankConnectionImport",
+            post(webform::create_import),
+        )
+        .route(
+            "/api/webForms/bankConnectionUpdate",
+            post(webform::create_update),
+        )
+        .route(
+            "/api/webForms/standalonePayment",
+            post(webform::create_standalone_payment),
+        )
+        .route(
+            "/api/webForms/paymentWithAccountId",
+            post(webform::create_payment_with_account),
+        )
+        .route(
+            "/api/webForms/directDebitWithAccountId",
+            post(webform::create_direct_debit),
+        )
+        .route(
+            "/api/webForms/standingOrder",
+            post(webform::create_standing_order),
+        )
+        .route("/api/webForms", get(webform::list_forms))
+        .route(
+            "/api/webForms/{id}",
+            get(webform::get_form).delete(webform::delete_form),
+        )
+        .route("/api/tasks/backgroundUpdate", post(webform::create_task))
+        .route("/api/tasks", get(webform::list_tasks))
+        .route("/api/tasks/{id}", get(webform::get_task))
+        .route(
+            "/api/profiles",
+            get(webform::list_profiles).post(webform::create_profile),
+        )
+        .route(
+            "/api/profiles/{id}",
+            get(webform::get_profile)
+                .patch(webform::edit_profile)
+                .delete(webform::delete_profile),
+        )
+        .route(
+            "/api/translations",
+            get(webform::list_translations).post(webform::create_translation),
+        )
+        .route(
+            "/api/translations/{id}",
+            get(webform::get_translation).delete(webform::delete_translation),
+        )
+        .route(
+            "/wf/{id}",
+            get(webform::page::show).post(webform::page::submit),
+        )
+        .route("/emulator/webForms/{id}/{action}", post(webform::control))
+        .route("/emulator/callbacks", get(webform::deliveries))
         .route("/oauth/token", post(token::token))
         .route("/api/v2/oauth/token", post(token::token))
         .route("/oauth/revoke", post(token::revoke_v1))
@@ -317,6 +379,57 @@ impl EmulatorHandle {
             }
             None => false,
         }
+    }
+
+    /// The Web Form 2.0 base URL: the same origin as Access (`/api/webForms`, `/api/tasks`,
+    /// `/api/profiles`, `/api/translations`).
+    pub fn webform_base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Ends a web form successfully, as the end user would on its page (`COMPLETED`, with a
+    /// new bank connection, payment or standing order id). Returns the status, or why not.
+    ///
+    /// # Errors
+    ///
+    /// When the form is unknown or final already.
+    pub fn complete_web_form(&self, id: &str) -> Result<String, String> {
+        self.end_web_form(id, "COMPLETED", None)
+    }
+
+    /// Ends a web form with `error_code` (`COMPLETED_WITH_ERROR`).
+    ///
+    /// # Errors
+    ///
+    /// When the form is unknown or final already.
+    pub fn fail_web_form(&self, id: &str, error_code: &str) -> Result<String, String> {
+        self.end_web_form(id, "COMPLETED_WITH_ERROR", Some(error_code))
+    }
+
+    /// Aborts a web form, as the end user would (`ABORTED`).
+    ///
+    /// # Errors
+    ///
+    /// When the form is unknown or final already.
+    pub fn abort_web_form(&self, id: &str) -> Result<String, String> {
+        self.end_web_form(id, "ABORTED", None)
+    }
+
+    fn end_web_form(
+        &self,
+        id: &str,
+        status: &'static str,
+        code: Option<&str>,
+    ) -> Result<String, String> {
+        webform::expire(&self.state);
+        webform::finalise(&self.state, id, status, code)
+            .map(|f| f.status.to_owned())
+            .map_err(str::to_owned)
+    }
+
+    /// Every callback delivery so far (pending ones say so in `note`).
+    pub fn callback_deliveries(&self) -> Vec<CallbackDelivery> {
+        self.state.webforms().deliveries.clone()
     }
 
     /// Stops the server and waits until it has stopped.

@@ -298,6 +298,7 @@ impl Store {
 pub(crate) struct State {
     pub(crate) config: EmulatorConfig,
     pub(crate) store: Mutex<Store>,
+    pub(crate) webforms: Mutex<crate::webform::WebFormStore>,
     clock_offset: Mutex<Duration>,
     token_requests: AtomicU64,
 }
@@ -307,6 +308,7 @@ impl State {
         Self {
             config,
             store: Mutex::new(Store::default()),
+            webforms: Mutex::default(),
             clock_offset: Mutex::new(Duration::ZERO),
             token_requests: AtomicU64::new(0),
         }
@@ -329,6 +331,16 @@ impl State {
     /// The emulator's clock: real time plus what tests advanced it by.
     pub(crate) fn now(&self) -> Instant {
         Instant::now() + *self.clock_offset.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The wall clock plus what tests advanced the emulator's clock by.
+    pub(crate) fn system_now(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now() + *self.clock_offset.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The Web Form state (never held together with `store()`).
+    pub(crate) fn webforms(&self) -> std::sync::MutexGuard<'_, crate::webform::WebFormStore> {
+        self.webforms.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn advance(&self, by: Duration) {
