@@ -37,6 +37,7 @@ pub struct WebFormGuideDoctests;
 
 pub mod cases;
 pub mod emulator_cases;
+pub mod emulator_webform_cases;
 pub mod harness;
 pub mod hostile;
 pub mod lifecycle_cases;

@@ -176,8 +176,29 @@ impl Transport for SpecChecked {
         let method = request.method().to_string();
         let path = request.uri().path().to_owned();
         let sent_id = request.headers().get("x-request-id").cloned();
+        let webform = [
+            "/api/webForms",
+            "/api/tasks",
+            "/api/profiles",
+            "/api/translations",
+        ]
+        .iter()
+        .any(|prefix| path.starts_with(prefix));
+        if webform
+            && !request.body().is_empty()
+            && let Err(violation) =
+                crate::webform_spec::check_request(&method, &path, request.body())
+        {
+            panic!("request does not conform to the Web Form spec: {violation}");
+        }
         let response = self.0.send(request).await?;
-        if let Err(violation) = check(&method, &path, response.status().as_u16(), response.body()) {
+        let status = response.status().as_u16();
+        let checked = if webform {
+            crate::webform_spec::check_response(&method, &path, status, response.body())
+        } else {
+            check(&method, &path, status, response.body())
+        };
+        if let Err(violation) = checked {
             panic!("emulator response does not conform to the finAPI spec: {violation}");
         }
         let echoed = response.headers().get("x-request-id");

@@ -73,21 +73,31 @@ pub(crate) fn deliver(state: &Arc<State>, url: &str, body: &Value) {
         record(&state, 0, false, None, Some("not delivered: not a loopback address (see EmulatorConfig::callbacks_beyond_loopback)".to_owned()));
         return;
     }
-    if !url.starts_with("http://") {
-        record(
-            &state,
-            0,
-            false,
-            None,
-            Some("not delivered: the emulator delivers callbacks over http:// only".to_owned()),
-        );
-        return;
-    }
+    // Local test servers rarely speak TLS: a loopback `https://` callback (the form finAPI and
+    // the SDK accept) is delivered over plain http. Beyond loopback only `http://` is
+    // delivered.
+    let target = match url.strip_prefix("https://") {
+        Some(rest) if is_loopback_url(&url) => format!("http://{rest}"),
+        Some(_) => {
+            record(
+                &state,
+                0,
+                false,
+                None,
+                Some(
+                    "not delivered: beyond loopback the emulator delivers over http:// only"
+                        .to_owned(),
+                ),
+            );
+            return;
+        }
+        None => url.clone(),
+    };
     tokio::spawn(async move {
         let mut last = None;
         let mut note = None;
         for attempt in 1..=ATTEMPTS {
-            match post(&url, &body).await {
+            match post(&target, &body).await {
                 Ok(status) if (200..300).contains(&status) => {
                     record(&state, attempt, true, Some(status), None);
                     return;
