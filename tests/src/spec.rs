@@ -72,9 +72,11 @@ pub(crate) fn template(spec: &Value, path: &str) -> String {
         return path.to_owned();
     }
     let segments: Vec<&str> = path.split('/').collect();
+    // The shortest matching template: the spec declares both `/bankConnections/{id}` and
+    // `/bankConnections/{ids}` for GET; one id is the `{id}` operation.
     paths
         .keys()
-        .find(|template| {
+        .filter(|template| {
             let parts: Vec<&str> = template.split('/').collect();
             parts.len() == segments.len()
                 && parts
@@ -82,6 +84,7 @@ pub(crate) fn template(spec: &Value, path: &str) -> String {
                     .zip(&segments)
                     .all(|(t, s)| t == s || (t.starts_with('{') && t.ends_with('}')))
         })
+        .min_by_key(|template| template.len())
         .cloned()
         .unwrap_or_else(|| path.to_owned())
 }

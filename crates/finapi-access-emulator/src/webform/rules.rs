@@ -31,8 +31,11 @@ impl<'a> Check<'a> {
 
     fn at(&self, path: &str) -> Option<&'a Value> {
         let mut value = self.body;
-        for part in path.split('.') {
-            value = value.get(part)?;
+        for part in path.split('.').filter(|p| !p.is_empty()) {
+            value = match (value, part.parse::<usize>()) {
+                (Value::Array(items), Ok(index)) => items.get(index)?,
+                _ => value.get(part)?,
+            };
         }
         (!value.is_null()).then_some(value)
     }
@@ -303,6 +306,18 @@ mod tests {
                 "profileId",
                 "redirectUrl"
             ]
+        );
+    }
+
+    #[test]
+    fn list_elements_are_reached_by_index() {
+        let body = json!({"orders": [{"amount": {"value": "1", "currency": "EUR"}}, {"amount": {"value": "0", "currency": "eur"}}]});
+        let mut check = Check::new(&body);
+        check.orders(|c, path| c.amount(&format!("{path}.amount")));
+        let fields: Vec<_> = check.refused.iter().map(|(f, _)| display_path(f)).collect();
+        assert_eq!(
+            fields,
+            ["orders[1].amount.value", "orders[1].amount.currency"]
         );
     }
 
