@@ -64,10 +64,12 @@ pub(crate) enum TransportArg {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Run the three onboarding steps: client token, create user, user token.
+    /// Run the three onboarding steps: client token, create user, user token; with --webform,
+    /// then a web form the user completes in a browser.
     ///
     /// Example: finapi-access onboard --user-id alice --email alice@example.com
-    Onboard(UserArgs),
+    /// Example: finapi-access onboard --webform   (open the printed address, log in with demo / demo)
+    Onboard(OnboardArgs),
     /// Print a token.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -109,6 +111,18 @@ pub(crate) struct UserArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// What `onboard` takes.
+#[derive(Debug, Args)]
+pub(crate) struct OnboardArgs {
+    #[command(flatten)]
+    pub(crate) user: UserArgs,
+    /// Then create a bank connection import web form, print its address, and wait (serving
+    /// the embedded emulator) until the form is final or Ctrl-C; the outcome and whether the
+    /// callback arrived are printed.
+    #[arg(long)]
+    pub(crate) webform: bool,
 }
 
 #[derive(Debug, Subcommand)]

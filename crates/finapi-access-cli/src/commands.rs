@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use crate::CliError;
 use crate::args::{
-    AdminCommand, Cli, Command, EmulatorArgs, Global, TokenCommand, TokenOutput, UserArgs, UserRef,
+    AdminCommand, Cli, Command, EmulatorArgs, Global, OnboardArgs, TokenCommand, TokenOutput,
+    UserArgs, UserRef,
 };
 use crate::target::{self, Target};
 
@@ -205,7 +206,8 @@ pub(crate) fn print_json(value: &Value) {
     );
 }
 
-async fn onboard(global: &Global, args: &UserArgs) -> Result<(), CliError> {
+async fn onboard(global: &Global, onboard: &OnboardArgs) -> Result<(), CliError> {
+    let args = &onboard.user;
     let password = new_user_password(args)?;
     let chose_password = password.is_some();
     let params = user_params(args, password.clone())?;
@@ -253,9 +255,15 @@ async fn onboard(global: &Global, args: &UserArgs) -> Result<(), CliError> {
         }));
     } else {
         println!("{}", token_line("[3/3] user token", &user_token));
-        println!(
-            "Done: send the user token as `Authorization: Bearer <token>` to Web Form 2.0 and every user-scoped call."
-        );
+        if !onboard.webform {
+            println!(
+                "Done: send the user token as `Authorization: Bearer <token>` to Web Form 2.0 and every user-scoped call."
+            );
+        }
+    }
+    if onboard.webform {
+        let session = client.user_session(user.id.clone(), login_password);
+        crate::webform::journey(global, &target, &session, args.json).await?;
     }
     Ok(())
 }
@@ -379,6 +387,15 @@ async fn emulator(args: &EmulatorArgs) -> Result<(), CliError> {
             client.client_secret.expose_secret()
         );
     }
+    println!(
+        "Web Form 2.0 at {} (/api/webForms, /api/tasks, /api/profiles, /api/translations); pages at {}/wf/<id>, test bank login demo / demo",
+        handle.webform_base_url(),
+        handle.base_url()
+    );
+    println!(
+        "Test control: POST {0}/emulator/webForms/<id>/complete | /fail?errorCode=CODE | /abort; callbacks sent: GET {0}/emulator/callbacks",
+        handle.base_url()
+    );
     println!(
         "Try: {}={} {}={} finapi-access --base-url {} onboard",
         target::CLIENT_ID_VAR,

@@ -958,3 +958,121 @@ async fn translations(global: &Global, command: TranslationsCommand) -> Result<(
     }
     Ok(())
 }
+
+/// `onboard --webform`: a bank connection import form, its address, and the wait for the
+/// end user (with a local callback listener on the embedded emulator).
+pub(crate) async fn journey(
+    global: &Global,
+    target: &Target,
+    session: &finapi_access_core::UserSession,
+    json_out: bool,
+) -> Result<(), CliError> {
+    let client = webform_client(global, target)?;
+    // On the embedded emulator, a local listener receives the finalised callback.
+    let listener = match &target.emulator {
+        Some(_) => Some(
+            tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| {
+                    CliError::config(format!("could not open a callback listener: {e}"))
+                })?,
+        ),
+        None => None,
+    };
+    let callback = match &listener {
+        Some(l) => {
+            let port = l
+                .local_addr()
+                .map_err(|e| CliError::config(e.to_string()))?
+                .port();
+            Some(format!("https://127.0.0.1:{port}/finapi/callback"))
+        }
+        None => None,
+    };
+    let received = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    if let Some(listener) = listener {
+        let received = std::sync::Arc::clone(&received);
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut buffer = vec![0u8; 4096];
+                let _ = stream.read(&mut buffer).await;
+                received.store(true, std::sync::atomic::Ordering::SeqCst);
+                let _ = stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+            }
+        });
+    }
+    let details = BankConnectionImportDetails {
+        callbacks: callback.as_deref().map(Callbacks::finalised),
+        ..Default::default()
+    };
+    let form = client
+        .user(session)
+        .create_bank_connection_import(&details)
+        .await
+        .map_err(|e| CliError::call(Some("web form"), &e))?;
+    if !json_out {
+        println!(
+            "[4/4] web form {} created: open this address in a browser:",
+            form.id
+        );
+        println!("      {}", form.url);
+        if target.emulator.is_some() {
+            println!("      (emulator test bank login: demo / demo; waiting, Ctrl-C to stop)");
+        }
+    }
+    let user = client.user(session);
+    let mut last = form.status.clone();
+    let outcome = loop {
+        let read = tokio::select! {
+            read = user.get_web_form(&form.id) => read.map_err(|e| CliError::call(Some("web form"), &e))?,
+            _ = tokio::signal::ctrl_c() => break None,
+        };
+        if read.status != last && !json_out {
+            println!("      status: {}", read.status);
+        }
+        last = read.status.clone();
+        if read.status.is_final() {
+            break Some(read.into_inner());
+        }
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            _ = tokio::signal::ctrl_c() => break None,
+        }
+    };
+    let Some(done) = outcome else {
+        println!("stopped before the web form was final (last status {last})");
+        return Ok(());
+    };
+    // Give the callback a moment to arrive.
+    for _ in 0..20 {
+        if received.load(std::sync::atomic::Ordering::SeqCst) || callback.is_none() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let callback_note = match &callback {
+        Some(_) if received.load(std::sync::atomic::Ordering::SeqCst) => "delivered",
+        Some(_) => "not received",
+        None => "none registered (status polled)",
+    };
+    if json_out {
+        print_json(&json!({
+            "server": server_json(target),
+            "webForm": done,
+            "callback": callback_note,
+        }));
+    } else {
+        println!(
+            "Done: web form {} is {}; bank connection {}; callback {callback_note}",
+            done.id,
+            done.status,
+            done.payload
+                .bank_connection_id
+                .map_or("none".to_owned(), |id| id.to_string()),
+        );
+    }
+    Ok(())
+}

@@ -292,12 +292,22 @@ async fn users_create_then_get_and_token_user_with_the_password_on_stdin() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_command_serves_until_stopped() {
-    let mut child = cli()
-        .args(["emulator", "--port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    /// Stops the emulator even when an assertion fails first.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Kill(
+        cli()
+            .args(["emulator", "--port", "0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let base_url = first.rsplit(' ').next().unwrap().to_owned();
     assert!(base_url.starts_with("http://127.0.0.1:"), "{first}");
@@ -305,6 +315,12 @@ async fn emulator_command_serves_until_stopped() {
     assert!(
         credentials.contains(finapi_access_emulator::DEFAULT_CLIENT_ID),
         "{credentials}"
+    );
+    let rest: Vec<String> = (0..3).map(|_| lines.next().unwrap().unwrap()).collect();
+    assert!(
+        rest.iter()
+            .any(|l| l.starts_with(&format!("Web Form 2.0 at {base_url}"))),
+        "{rest:?}"
     );
 
     let client = AccessClient::builder()
@@ -321,8 +337,7 @@ async fn emulator_command_serves_until_stopped() {
         .fetch_user_token(&user.id, &user.password)
         .await
         .unwrap();
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -770,4 +785,59 @@ async fn webform_profiles_use_the_mandator_admin_token() {
         listed.is_ok(),
         "the token is the mandator admin's: {listed:?}"
     );
+}
+
+/// `onboard --webform` on the embedded emulator: prints the page address, waits while the
+/// person completes it (here: a form post, as the page's button sends), then prints the
+/// outcome and that the callback arrived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboard_webform_waits_for_the_person_and_reports_the_outcome() {
+    use finapi_access_core::Transport;
+
+    let mut child = cli()
+        .args(["onboard", "--webform"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next_line = |what: &str| loop {
+        let line = lines_rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("no {what} line"));
+        eprintln!("cli: {line}");
+        if line.contains(what) {
+            return line;
+        }
+    };
+    next_line("open this address");
+    let url = next_line("/wf/").trim().to_owned();
+    let transport = finapi_access_reqwest::ReqwestTransport::new().unwrap();
+    let open = http::Request::get(&url).body(bytes::Bytes::new()).unwrap();
+    assert_eq!(transport.send(open).await.unwrap().status(), 200);
+    next_line("status: IN_PROGRESS");
+    let post = http::Request::post(&url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(bytes::Bytes::from_static(
+            b"action=complete&username=demo&password=demo",
+        ))
+        .unwrap();
+    assert_eq!(transport.send(post).await.unwrap().status(), 200);
+    let done = next_line("Done:");
+    assert!(done.contains("is COMPLETED"), "{done}");
+    assert!(
+        done.contains("bank connection 1") || done.contains("bank connection "),
+        "{done}"
+    );
+    assert!(!done.contains("bank connection none"), "{done}");
+    assert!(done.contains("callback delivered"), "{done}");
+    let status = child.wait().unwrap();
+    assert!(status.success());
 }
