@@ -474,10 +474,32 @@ async fn emulator_throughput(plan: Plan) {
         }
     })
     .await;
+    let user = client.create_user(UserCreateParams::new()).await.unwrap();
+    let session = client.user_session(user.id.clone(), user.password.clone());
     let (creates, _) = load(plan.tasks, plan.emulator_calls, move || {
         let client = client.clone();
         async move {
             client.create_user(UserCreateParams::new()).await.unwrap();
+        }
+    })
+    .await;
+    let webforms = Arc::new(
+        finapi_webform::WebFormClient::with_base_url(emulator.webform_base_url()).unwrap(),
+    );
+    session.token().await.unwrap();
+    let (forms, _) = load(plan.tasks, plan.emulator_calls, move || {
+        let session = session.clone();
+        let webforms = Arc::clone(&webforms);
+        async move {
+            let details = finapi_webform::types::BankConnectionImportDetails {
+                bank: Some(finapi_webform::types::Bank::by_search("finAPI Test Bank")),
+                ..Default::default()
+            };
+            webforms
+                .user(&session)
+                .create_bank_connection_import(&details)
+                .await
+                .unwrap();
         }
     })
     .await;
@@ -490,6 +512,10 @@ async fn emulator_throughput(plan: Plan) {
         "token (client_credentials)"
     );
     println!("{:<44} {creates:>12.0} requests/s", "create user");
+    println!(
+        "{:<44} {forms:>12.0} requests/s",
+        "web form create (bank connection import)"
+    );
 }
 
 /// Only one contender of (2), for a profiler: `--profile=sdk` or `--profile=bare`.
