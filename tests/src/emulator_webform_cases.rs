@@ -660,3 +660,115 @@ pub async fn web_form_errors_are_typed(make: MakeTransport) {
     assert_eq!(err.code(), Some("NOT_FOUND"));
     assert!(err.request_id().is_some());
 }
+
+/// A callback that fails once is retried; tasks post `webFormRequired` and `finalised`; the
+/// test-control endpoint ends forms over HTTP and lists the deliveries.
+pub async fn callbacks_retry_tasks_call_back_and_control_works_over_http(make: MakeTransport) {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let w = world(make, EmulatorConfig::default().tasks_need_web_form(true)).await;
+    let listener = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/flaky"))
+        .respond_with(ResponseTemplate::new(500))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&listener)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&listener)
+        .await;
+    let base = format!("https://127.0.0.1:{}", listener.address().port());
+    let user = w.webforms.user(&w.session);
+    let mut details = import("finAPI Test Bank");
+    details.callbacks = Some(Callbacks::finalised(format!("{base}/flaky")));
+    let form = user.create_bank_connection_import(&details).await.unwrap();
+
+    // End it over HTTP, as a test in another language would.
+    let transport = make();
+    let control = |url: String| http::Request::post(url).body(bytes::Bytes::new()).unwrap();
+    let answer = transport
+        .send(control(format!(
+            "{}/emulator/webForms/{}/complete",
+            w.s.emulator.base_url(),
+            form.id
+        )))
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let again = transport
+        .send(control(format!(
+            "{}/emulator/webForms/{}/abort",
+            w.s.emulator.base_url(),
+            form.id
+        )))
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409, "a final form stays final");
+    let deliveries = wait_for_delivery(&w.s, 1).await;
+    assert!(deliveries[0].delivered);
+    assert_eq!(deliveries[0].attempts, 2, "the 500 was retried");
+
+    // A task that needs the end user: webFormRequired now, finalised when the form is done.
+    let connection = user
+        .get_web_form(&form.id)
+        .await
+        .unwrap()
+        .payload
+        .bank_connection_id
+        .unwrap();
+    let mut task_details = BankConnectionUpdateTaskDetails::new(connection);
+    task_details.callbacks = Some(finapi_webform::types::TaskCallbacks {
+        finalised: Some(format!("{base}/task-done")),
+        web_form_required: Some(format!("{base}/task-needs-you")),
+    });
+    let task = user
+        .create_background_update_task(&task_details)
+        .await
+        .unwrap();
+    let needed = task.payload.web_form.clone().unwrap();
+    let failed = transport
+        .send(control(format!(
+            "{}/emulator/webForms/{}/fail?errorCode=INTERRUPTED",
+            w.s.emulator.base_url(),
+            needed.id
+        )))
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), 200);
+    let deliveries = wait_for_delivery(&w.s, 3).await;
+    let body_of = |suffix: &str| -> Value {
+        let d = deliveries
+            .iter()
+            .find(|d| d.url.ends_with(suffix))
+            .unwrap_or_else(|| panic!("{suffix}: {deliveries:?}"));
+        assert!(d.delivered, "{d:?}");
+        serde_json::from_str(&d.body).unwrap()
+    };
+    let needs_you = body_of("/task-needs-you");
+    assert_eq!(needs_you["status"], "WEB_FORM_REQUIRED");
+    assert_eq!(needs_you["webForm"]["id"], json!(needed.id));
+    let done = body_of("/task-done");
+    assert_eq!(
+        done,
+        json!({"taskId": task.id, "status": "COMPLETED_WITH_ERROR"})
+    );
+    assert_eq!(
+        user.get_task(&task.id).await.unwrap().status,
+        TaskStatus::CompletedWithError
+    );
+
+    // The record over HTTP.
+    let listed = transport
+        .send(
+            http::Request::get(format!("{}/emulator/callbacks", w.s.emulator.base_url()))
+                .body(bytes::Bytes::new())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let listed: Value = serde_json::from_slice(listed.body()).unwrap();
+    assert_eq!(listed["deliveries"].as_array().unwrap().len(), 3);
+}

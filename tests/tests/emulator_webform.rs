@@ -25,6 +25,7 @@ macro_rules! suite {
                 payments_and_standing_orders_produce_their_ids,
                 the_page_moves_the_form_and_redirects,
                 web_form_errors_are_typed,
+                callbacks_retry_tasks_call_back_and_control_works_over_http,
             );
         }
     };
