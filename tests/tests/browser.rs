@@ -85,6 +85,43 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
         .unwrap_or_else(|e| panic!("headless Chromium did not start: {e}"))
 }
 
+/// The element with this `data-testid`.
+async fn testid(browser: &fantoccini::Client, id: &str) -> fantoccini::elements::Element {
+    browser
+        .find(Locator::Css(&format!("[data-testid={id}]")))
+        .await
+        .unwrap_or_else(|e| panic!("no data-testid={id}: {e}"))
+}
+
+/// The form's status, read through the SDK.
+async fn status_of(
+    webforms: &WebFormClient,
+    session: &finapi_access_core::UserSession,
+    id: &str,
+) -> WebFormStatus {
+    webforms
+        .user(session)
+        .get_web_form(id)
+        .await
+        .unwrap()
+        .status
+        .clone()
+}
+
+/// Types the test bank login (user `demo`, this password).
+async fn log_in(browser: &fantoccini::Client, password: &str) {
+    testid(browser, "username")
+        .await
+        .send_keys("demo")
+        .await
+        .unwrap();
+    testid(browser, "password")
+        .await
+        .send_keys(password)
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_completes_the_web_form_in_chromium() {
     let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
@@ -130,91 +167,31 @@ async fn a_person_completes_the_web_form_in_chromium() {
     let driver = chromedriver();
     let browser = browser(&driver).await;
     browser.goto(&page).await.unwrap();
-    let bank = browser
-        .find(Locator::Css("[data-testid=bank]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let bank = testid(&browser, "bank").await.text().await.unwrap();
     assert_eq!(bank, "finAPI Test Bank");
     assert_eq!(
-        webforms
-            .user(&session)
-            .get_web_form(&form.id)
-            .await
-            .unwrap()
-            .status,
+        status_of(&webforms, &session, &form.id).await,
         WebFormStatus::InProgress,
         "opening it moved it"
     );
 
     // A wrong login is refused on the page.
-    browser
-        .find(Locator::Css("[data-testid=username]"))
-        .await
-        .unwrap()
-        .send_keys("demo")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("[data-testid=password]"))
-        .await
-        .unwrap()
-        .send_keys("wrong")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("[data-testid=complete]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let refused = browser
-        .find(Locator::Css("[data-testid=login-error]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    log_in(&browser, "wrong").await;
+    testid(&browser, "complete").await.click().await.unwrap();
+    let refused = testid(&browser, "login-error").await.text().await.unwrap();
     assert!(refused.contains("demo / demo"), "{refused}");
     assert_eq!(
-        webforms
-            .user(&session)
-            .get_web_form(&form.id)
-            .await
-            .unwrap()
-            .status,
+        status_of(&webforms, &session, &form.id).await,
         WebFormStatus::InProgress
     );
 
-    browser
-        .find(Locator::Css("[data-testid=username]"))
-        .await
-        .unwrap()
-        .send_keys("demo")
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("[data-testid=password]"))
-        .await
-        .unwrap()
-        .send_keys("demo")
-        .await
-        .unwrap();
+    log_in(&browser, "demo").await;
     let screenshot = browser.screenshot().await.unwrap();
     assert!(screenshot.starts_with(b"\x89PNG"), "a PNG screenshot");
     let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("webform-page.png");
     std::fs::write(&shot, &screenshot).unwrap();
     eprintln!("screenshot: {}", shot.display());
-    browser
-        .find(Locator::Css("[data-testid=complete]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    testid(&browser, "complete").await.click().await.unwrap();
 
     // The browser lands on the redirect URL.
     let started = Instant::now();

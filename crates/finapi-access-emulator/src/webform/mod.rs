@@ -1248,17 +1248,7 @@ pub(crate) async fn list_profiles(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Reply {
-    admin(&state, &ctx, &headers)?;
-    let (page, per_page, descending) = paging(&ctx, query.as_deref(), true)?;
-    let store = state.webforms();
-    let mut items: Vec<Value> = store.profiles.iter().map(profile_json).collect();
-    if descending {
-        items.reverse();
-    }
-    Ok(json_reply(
-        StatusCode::OK,
-        &page_json(items, page, per_page),
-    ))
+    admin_list(&state, &ctx, &headers, query.as_deref(), AdminKind::Profile)
 }
 
 pub(crate) async fn get_profile(
@@ -1267,12 +1257,7 @@ pub(crate) async fn get_profile(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Reply {
-    admin(&state, &ctx, &headers)?;
-    let store = state.webforms();
-    match store.profiles.iter().find(|p| p.id == id) {
-        Some(p) => Ok(json_reply(StatusCode::OK, &profile_json(p))),
-        None => Err(not_found(&ctx, "Profile")),
-    }
+    admin_get(&state, &ctx, &headers, &id, AdminKind::Profile)
 }
 
 pub(crate) async fn edit_profile(
@@ -1318,14 +1303,7 @@ pub(crate) async fn delete_profile(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Reply {
-    admin(&state, &ctx, &headers)?;
-    let mut store = state.webforms();
-    let before = store.profiles.len();
-    store.profiles.retain(|p| p.id != id);
-    if store.profiles.len() == before {
-        return Err(not_found(&ctx, "Profile"));
-    }
-    Ok(crate::reply::empty_ok())
+    admin_delete(&state, &ctx, &headers, &id, AdminKind::Profile)
 }
 
 const VIEWS: [&str; 12] = [
@@ -1393,14 +1371,13 @@ pub(crate) async fn list_translations(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Reply {
-    admin(&state, &ctx, &headers)?;
-    let (page, per_page, _) = paging(&ctx, query.as_deref(), false)?;
-    let store = state.webforms();
-    let items: Vec<Value> = store.translations.iter().map(translation_json).collect();
-    Ok(json_reply(
-        StatusCode::OK,
-        &page_json(items, page, per_page),
-    ))
+    admin_list(
+        &state,
+        &ctx,
+        &headers,
+        query.as_deref(),
+        AdminKind::Translation,
+    )
 }
 
 pub(crate) async fn get_translation(
@@ -1409,12 +1386,7 @@ pub(crate) async fn get_translation(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Reply {
-    admin(&state, &ctx, &headers)?;
-    let store = state.webforms();
-    match store.translations.iter().find(|t| t.id == id) {
-        Some(t) => Ok(json_reply(StatusCode::OK, &translation_json(t))),
-        None => Err(not_found(&ctx, "Translation")),
-    }
+    admin_get(&state, &ctx, &headers, &id, AdminKind::Translation)
 }
 
 pub(crate) async fn delete_translation(
@@ -1423,12 +1395,96 @@ pub(crate) async fn delete_translation(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Reply {
-    admin(&state, &ctx, &headers)?;
+    admin_delete(&state, &ctx, &headers, &id, AdminKind::Translation)
+}
+
+/// The two mandator-wide record kinds, served alike.
+#[derive(Debug, Clone, Copy)]
+enum AdminKind {
+    Profile,
+    Translation,
+}
+
+impl AdminKind {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Profile => "Profile",
+            Self::Translation => "Translation",
+        }
+    }
+
+    fn records(self, store: &mut WebFormStore) -> &mut Vec<AdminRecord> {
+        match self {
+            Self::Profile => &mut store.profiles,
+            Self::Translation => &mut store.translations,
+        }
+    }
+
+    fn to_json(self, record: &AdminRecord) -> Value {
+        match self {
+            Self::Profile => profile_json(record),
+            Self::Translation => translation_json(record),
+        }
+    }
+}
+
+/// `GET` of a list: the page asked for (translations take no `order`).
+fn admin_list(
+    state: &State,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    kind: AdminKind,
+) -> Reply {
+    admin(state, ctx, headers)?;
+    let with_order = matches!(kind, AdminKind::Profile);
+    let (page, per_page, descending) = paging(ctx, query, with_order)?;
     let mut store = state.webforms();
-    let before = store.translations.len();
-    store.translations.retain(|t| t.id != id);
-    if store.translations.len() == before {
-        return Err(not_found(&ctx, "Translation"));
+    let mut items: Vec<Value> = kind
+        .records(&mut store)
+        .iter()
+        .map(|r| kind.to_json(r))
+        .collect();
+    if descending {
+        items.reverse();
+    }
+    Ok(json_reply(
+        StatusCode::OK,
+        &page_json(items, page, per_page),
+    ))
+}
+
+/// `GET .../{id}`.
+fn admin_get(
+    state: &State,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    id: &str,
+    kind: AdminKind,
+) -> Reply {
+    admin(state, ctx, headers)?;
+    let mut store = state.webforms();
+    match kind.records(&mut store).iter().find(|r| r.id == id) {
+        Some(record) => Ok(json_reply(StatusCode::OK, &kind.to_json(record))),
+        None => Err(not_found(ctx, kind.name())),
+    }
+}
+
+/// `DELETE .../{id}`.
+fn admin_delete(
+    state: &State,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    id: &str,
+    kind: AdminKind,
+) -> Reply {
+    admin(state, ctx, headers)?;
+    let mut store = state.webforms();
+    let records = kind.records(&mut store);
+    let before = records.len();
+    records.retain(|r| r.id != id);
+    if records.len() == before {
+        return Err(not_found(ctx, kind.name()));
     }
     Ok(crate::reply::empty_ok())
 }
