@@ -17,7 +17,7 @@ const ERROR: &[u8] = br#"{"errors":[{"message":"User with id 'alice' already exi
 fn building(c: &mut Criterion) {
     let secret = ClientSecret::new("client-secret-&=+%");
     let user = UserId::new("alice@example.com").unwrap();
-    let password = Password::new("p&ss=w+rd% €ö").unwrap();
+    let password = Password::new("p&ss+w rd€ö").unwrap();
     c.bench_function("build password grant request", |b| {
         b.iter(|| {
             password_grant_request(

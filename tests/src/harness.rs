@@ -13,8 +13,8 @@ use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
 pub const CLIENT_ID: &str = "conformance-client";
 /// The client secret: with characters that need percent-encoding.
 pub const CLIENT_SECRET: &str = "cl1ent&secret=+% ü";
-/// A user password with `&`, `=`, `+`, `%`, a space and non-ASCII characters.
-pub const USER_PASSWORD: &str = "p&ss=w+rd% €ö-42";
+/// A user password with `&`, `+`, `!`, a space and non-ASCII characters (finAPI allows no `=` or `%`).
+pub const USER_PASSWORD: &str = "p&ss+w rd€ö-42!";
 /// The access token the mock hands out.
 pub const ACCESS_TOKEN: &str = "acc-TOKEN-0a1b2c3d";
 /// The refresh token the mock hands out.

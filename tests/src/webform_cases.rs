@@ -31,7 +31,7 @@ const USER_TOKEN: &str = "wf-user-TOKEN-1a2b3c";
 const ADMIN_TOKEN: &str = "wf-admin-TOKEN-4d5e6f";
 const ADMIN_ID: &str = "mandator-admin";
 const ADMIN_SECRET: &str = "admin-s3cret&+=";
-const USER_PASSWORD: &str = "alice-p&ss=1";
+const USER_PASSWORD: &str = "alice-p&ss+1";
 const FORM_ID: &str = "4d6a3f1e-1d2c-4b5a-9e8f-7a6b5c4d3e2f";
 const TASK_ID: &str = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
 const PROFILE_ID: &str = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";

@@ -133,7 +133,7 @@ async fn onboard_uses_a_chosen_server_with_credentials_from_the_environment() {
             "--email",
             "bob@example.com",
         ])
-        .env("FINAPI_USER_PASSWORD", "bob&s pass=word+%"));
+        .env("FINAPI_USER_PASSWORD", "bob&s pass word+€"));
     assert!(output.status.success());
     let report = stdout_json(&output);
     assert_eq!(report["server"]["kind"], "remote");
@@ -143,7 +143,7 @@ async fn onboard_uses_a_chosen_server_with_credentials_from_the_environment() {
     let token = client
         .fetch_user_token(
             &UserId::new("bob").unwrap(),
-            &Password::new("bob&s pass=word+%").unwrap(),
+            &Password::new("bob&s pass word+€").unwrap(),
         )
         .await
         .unwrap();

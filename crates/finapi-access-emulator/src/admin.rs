@@ -50,7 +50,8 @@ fn parse_number(ctx: &RequestCtx, name: &str, value: &str) -> Result<u32, Respon
     })
 }
 
-/// The query as the SDK's [`UserListQuery`], checked with the same rules.
+/// The query, carried in the models' [`UserListQuery`] and checked with the emulator's own
+/// rules (`rules.rs`), not the SDK's.
 fn parse_query(ctx: &RequestCtx, raw: &str) -> Result<UserListQuery, Response> {
     let mut query = UserListQuery::new();
     let mut descending = false;
@@ -101,9 +102,29 @@ fn parse_query(ctx: &RequestCtx, raw: &str) -> Result<UserListQuery, Response> {
             format!("perPage must be 1 to {MAX_PER_PAGE}"),
         ));
     }
-    query
-        .validate()
-        .map_err(|e| bad_request(ctx, ErrorCode::BadRequest, e.to_string()))?;
+    if query.page < 1 {
+        return Err(bad_request(
+            ctx,
+            ErrorCode::BadRequest,
+            "page must be at least 1",
+        ));
+    }
+    let dates = [
+        ("minRegistrationDate", &query.min_registration_date),
+        ("maxRegistrationDate", &query.max_registration_date),
+        ("minDeletionDate", &query.min_deletion_date),
+        ("maxDeletionDate", &query.max_deletion_date),
+        ("minLastActiveDate", &query.min_last_active_date),
+        ("maxLastActiveDate", &query.max_last_active_date),
+        ("monthlyStatsStartDate", &query.monthly_stats_start_date),
+        ("monthlyStatsEndDate", &query.monthly_stats_end_date),
+    ];
+    for (field, value) in dates {
+        if let Some(value) = value {
+            crate::rules::date(field, value)
+                .map_err(|e| bad_request(ctx, ErrorCode::BadRequest, e.to_string()))?;
+        }
+    }
     query.order = vec![if descending {
         finapi_access_types::SortDirection::Descending
     } else {

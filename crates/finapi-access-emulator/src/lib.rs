@@ -36,6 +36,7 @@ mod admin;
 mod auth;
 mod config;
 mod reply;
+mod rules;
 mod state;
 mod token;
 mod users;

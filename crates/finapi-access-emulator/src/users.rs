@@ -8,8 +8,8 @@ use axum::extract::{Path, RawQuery, State as AxumState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use finapi_access_types::{
-    Email, EncryptedPasswordChangeToken, ErrorCode, Password, PasswordChangeRequest, Phone, User,
-    UserId, ValidationError, VerificationStatus,
+    EncryptedPasswordChangeToken, ErrorCode, Password, PasswordChangeRequest, User, UserId,
+    ValidationError, VerificationStatus,
 };
 use serde_json::Value;
 
@@ -83,24 +83,33 @@ pub(crate) async fn create_user(
     require_client(&state, &ctx, &headers)?;
     let body = parse_json_object(&ctx, &headers, &body)?;
     let id = match optional_str(&ctx, &body, "id")? {
-        Some(id) => UserId::new(id).map_err(|e| illegal(&ctx, &e))?.to_string(),
+        Some(id) => {
+            crate::rules::user_id(id).map_err(|e| illegal(&ctx, &e))?;
+            id.to_owned()
+        }
         None => generated(),
     };
     let password = match optional_str(&ctx, &body, "password")? {
-        Some(p) => Password::new(p)
-            .map_err(|e| illegal(&ctx, &e))?
-            .expose_secret()
-            .to_owned(),
+        Some(p) => {
+            crate::rules::password(p).map_err(|e| illegal(&ctx, &e))?;
+            p.to_owned()
+        }
         None => generated(),
     };
     let email = optional_str(&ctx, &body, "email")?
-        .map(|e| Email::new(e).map_err(|e| illegal(&ctx, &e)))
-        .transpose()?
-        .map(|e| e.to_string());
+        .map(|e| {
+            crate::rules::email(e)
+                .map(|()| e.to_owned())
+                .map_err(|e| illegal(&ctx, &e))
+        })
+        .transpose()?;
     let phone = optional_str(&ctx, &body, "phone")?
-        .map(|p| Phone::new(p).map_err(|e| illegal(&ctx, &e)))
-        .transpose()?
-        .map(|p| p.to_string());
+        .map(|p| {
+            crate::rules::phone(p)
+                .map(|()| p.to_owned())
+                .map_err(|e| illegal(&ctx, &e))
+        })
+        .transpose()?;
     let auto_update = match body.get("isAutoUpdateEnabled") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
@@ -186,7 +195,7 @@ fn not_found(ctx: &RequestCtx, user_id: &str) -> Response {
 fn user_id_field<'a>(ctx: &RequestCtx, body: &'a Value) -> Result<&'a str, Response> {
     let id = optional_str(ctx, body, "userId")?
         .ok_or_else(|| bad_request(ctx, ErrorCode::MissingField, "Missing field 'userId'"))?;
-    UserId::new(id).map_err(|e| illegal(ctx, &e))?;
+    crate::rules::user_id(id).map_err(|e| illegal(ctx, &e))?;
     Ok(id)
 }
 
@@ -200,10 +209,18 @@ pub(crate) async fn update_user(
     let (_, key) = require_user(&state, &ctx, &headers)?;
     let body = parse_json_object(&ctx, &headers, &body)?;
     let email = optional_str(&ctx, &body, "email")?
-        .map(|e| Email::new(e).map_err(|e| illegal(&ctx, &e)))
+        .map(|e| {
+            crate::rules::email(e)
+                .map(|()| e)
+                .map_err(|e| illegal(&ctx, &e))
+        })
         .transpose()?;
     let phone = optional_str(&ctx, &body, "phone")?
-        .map(|p| Phone::new(p).map_err(|e| illegal(&ctx, &e)))
+        .map(|p| {
+            crate::rules::phone(p)
+                .map(|()| p)
+                .map_err(|e| illegal(&ctx, &e))
+        })
         .transpose()?;
     let auto_update = match body.get("isAutoUpdateEnabled") {
         None | Some(Value::Null) => None,
@@ -408,7 +425,7 @@ pub(crate) async fn execute_password_change(
     let user_id = user_id_field(&ctx, &body)?;
     let password = optional_str(&ctx, &body, "password")?
         .ok_or_else(|| bad_request(&ctx, ErrorCode::MissingField, "Missing field 'password'"))?;
-    let password = Password::new(password).map_err(|e| illegal(&ctx, &e))?;
+    crate::rules::password(password).map_err(|e| illegal(&ctx, &e))?;
     let token = optional_str(&ctx, &body, "passwordChangeToken")?.ok_or_else(|| {
         bad_request(
             &ctx,
@@ -416,6 +433,7 @@ pub(crate) async fn execute_password_change(
             "Missing field 'passwordChangeToken'",
         )
     })?;
+    crate::rules::change_token(token).map_err(|e| illegal(&ctx, &e))?;
     let key = user_key(user_id);
     let mut store = state.store();
     if !store.users.contains_key(&key) {
@@ -430,7 +448,7 @@ pub(crate) async fn execute_password_change(
     }
     store.password_change_tokens.remove(token);
     if let Some(user) = store.users.get_mut(&key) {
-        user.password = password.expose_secret().to_owned();
+        user.password = password.to_owned();
         user.locked = false;
         user.failed_logins = 0;
     }

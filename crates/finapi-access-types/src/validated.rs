@@ -247,15 +247,24 @@ plain_validated!(
 pub struct Password(String);
 
 impl Password {
-    /// Checks the length rule (6 to 128 characters) and wraps the password.
+    /// Checks finAPI's rule and wraps the password: 6 to 128 characters, each one of finAPI's
+    /// allowed characters (the password has no character set of its own, so the general one
+    /// applies: `A-Z a-z 0-9`, space, `& ( ) { } [ ] . : , ; ? ! + - _ $ @ # ~ \` ^ €` and
+    /// U+00A1 to U+02AF; not `=`, `%`, `*`, quotes or emoji).
     ///
     /// # Errors
     ///
-    /// A [`ValidationError`] for the field `password` when the length is out of range. The
-    /// error never contains the password.
+    /// A [`ValidationError`] for the field `password` naming the rule (and the position of a
+    /// character that is not allowed). The error never contains the password.
     pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
         let value = Self(value.into());
         check_length("password", &value.0, 6, 128)?;
+        check_chars(
+            "password",
+            &value.0,
+            is_allowed_text_char,
+            "finAPI's allowed characters",
+        )?;
         Ok(value)
     }
 
@@ -366,6 +375,20 @@ mod tests {
         assert_eq!(err.field(), "password");
         assert!(err.rule().contains("6 to 128"));
         assert!(Password::new("x".repeat(129)).is_err());
+        for refused in [
+            "with=equals",
+            "100%sure",
+            "star*star",
+            "quote\"d",
+            "emoji😀😀",
+        ] {
+            let err = Password::new(refused).unwrap_err();
+            assert!(
+                err.rule().contains("allowed characters"),
+                "{refused}: {err}"
+            );
+        }
+        assert!(Password::new("p&ss w+rd€ö-{}[]").is_ok());
     }
 
     #[test]
@@ -377,7 +400,7 @@ mod tests {
 
     #[test]
     fn password_debug_is_redacted() {
-        let password = Password::new("p&ss=w+rd% ü").unwrap();
+        let password = Password::new("p&ss w+rd ü").unwrap();
         let printed = format!("{password:?}");
         assert!(!printed.contains("p&ss"), "{printed}");
         assert_eq!(printed, "Password([redacted])");
