@@ -21,8 +21,10 @@ use crate::spec::SpecChecked;
 pub struct EmulatorSetup {
     /// The emulator.
     pub emulator: EmulatorHandle,
-    /// The transport every request goes through (checks every response).
+    /// The transport every request goes through (checks every request and response).
     pub transport: Arc<dyn Transport>,
+    /// The same transport without the checks, for requests that break the spec on purpose.
+    pub plain: Arc<dyn Transport>,
 }
 
 impl EmulatorSetup {
@@ -55,8 +57,8 @@ impl EmulatorSetup {
             .shared_transport(self.transport.clone())
     }
 
-    /// Sends a hand-made request (for what the SDK refuses to send) and returns status,
-    /// headers and body.
+    /// Sends a hand-made request (for what the SDK refuses to send; not checked against the
+    /// spec) and returns status, headers and body; the response is still checked.
     pub async fn raw(
         &self,
         method: &str,
@@ -71,16 +73,27 @@ impl EmulatorSetup {
             builder = builder.header(*name, *value);
         }
         let request = builder.body(Bytes::from(body.to_owned())).unwrap();
-        self.transport.send(request).await.unwrap()
+        let response = self.plain.send(request).await.unwrap();
+        if let Err(violation) = crate::spec::check(
+            method,
+            path.split('?').next().unwrap_or(path),
+            response.status().as_u16(),
+            response.body(),
+        ) {
+            panic!("emulator response does not conform to the finAPI spec: {violation}");
+        }
+        response
     }
 }
 
 /// Starts an emulator with `config` behind a spec-checking `make()` transport.
 pub async fn start(make: MakeTransport, config: EmulatorConfig) -> EmulatorSetup {
     let emulator = Emulator::start(config).await.unwrap();
+    let plain = make();
     EmulatorSetup {
         emulator,
-        transport: Arc::new(SpecChecked(make())),
+        transport: Arc::new(SpecChecked(plain.clone())),
+        plain,
     }
 }
 

@@ -165,6 +165,78 @@ pub fn check(method: &str, path: &str, status: u16, body: &[u8]) -> Result<(), S
     }
 }
 
+/// Checks a request body against the operation's request schema: JSON bodies as they are,
+/// form bodies as an object of their fields (strings). An empty body passes (v1 revocation
+/// sends its fields in the query).
+///
+/// # Errors
+///
+/// What does not conform.
+pub fn check_request(
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Result<(), String> {
+    if body.is_empty() {
+        return Ok(());
+    }
+    let operation = &SPEC["paths"][spec_path(path)][method.to_ascii_lowercase()];
+    if operation.is_null() {
+        return Err(format!("{method} {path} is not in the spec"));
+    }
+    let media = content_type.split(';').next().unwrap_or("").trim();
+    let mut schema = operation["requestBody"]["content"][media]["schema"].clone();
+    if schema.is_null() && media == "application/x-www-form-urlencoded" {
+        // v2 sends in a form what the v1 spec has as query parameters (revocation).
+        let params: Vec<&Value> = operation["parameters"]
+            .as_array()
+            .map(|p| p.iter().filter(|p| p["in"] == "query").collect())
+            .unwrap_or_default();
+        if !params.is_empty() {
+            let properties: Map<String, Value> = params
+                .iter()
+                .map(|p| {
+                    (
+                        p["name"].as_str().unwrap_or("").to_owned(),
+                        p["schema"].clone(),
+                    )
+                })
+                .collect();
+            let required: Vec<&Value> = params
+                .iter()
+                .filter(|p| p["required"] == true)
+                .map(|p| &p["name"])
+                .collect();
+            schema = json!({"type": "object", "properties": properties, "required": required, "additionalProperties": false});
+        }
+    }
+    if schema.is_null() {
+        return Err(format!("{method} {path}: the spec takes no {media} body"));
+    }
+    let schema = &schema;
+    let instance: Value = if media == "application/x-www-form-urlencoded" {
+        Value::Object(
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect(),
+        )
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| format!("{method} {path}: body is not JSON: {e}"))?
+    };
+    let validator = validator(&format!("{method} {path} request {media}"), schema)?;
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{method} {path} request: {}", errors.join("; ")))
+    }
+}
+
 /// A transport that checks every response against the spec and panics on a violation, and
 /// also checks that `X-Request-Id` is echoed.
 #[derive(Debug)]
@@ -187,12 +259,21 @@ impl Transport for SpecChecked {
         ]
         .iter()
         .any(|prefix| path.starts_with(prefix));
-        if webform
-            && !request.body().is_empty()
-            && let Err(violation) =
-                crate::webform_spec::check_request(&method, &path, request.body())
-        {
-            panic!("request does not conform to the Web Form spec: {violation}");
+        let content_type = request
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let request_checked = if request.body().is_empty() {
+            Ok(())
+        } else if webform {
+            crate::webform_spec::check_request(&method, &path, request.body())
+        } else {
+            check_request(&method, &path, &content_type, request.body())
+        };
+        if let Err(violation) = request_checked {
+            panic!("the request does not conform to the finAPI spec: {violation}");
         }
         let response = self.0.send(request).await?;
         let status = response.status().as_u16();
@@ -228,6 +309,88 @@ mod tests {
     fn a_conforming_token_body_passes() {
         let body = br#"{"access_token":"a","token_type":"bearer","expires_in":5,"scope":"all"}"#;
         check("POST", "/api/v2/oauth/token", 200, body).unwrap();
+    }
+
+    #[test]
+    fn request_violations_are_caught() {
+        let form = "application/x-www-form-urlencoded";
+        check_request(
+            "POST",
+            "/api/v2/oauth/token",
+            form,
+            b"grant_type=client_credentials&client_id=a&client_secret=b",
+        )
+        .unwrap();
+        assert!(
+            check_request(
+                "POST",
+                "/api/v2/oauth/token",
+                form,
+                b"grant_type=magic&client_id=a&client_secret=b"
+            )
+            .is_err(),
+            "not a grant type"
+        );
+        assert!(
+            check_request(
+                "POST",
+                "/api/v2/oauth/token",
+                form,
+                b"grant_type=client_credentials&client_id=a&client_secret=b&scope2=x"
+            )
+            .is_err(),
+            "unknown field"
+        );
+        check_request(
+            "POST",
+            "/api/v2/oauth/revoke",
+            form,
+            b"token=t&token_type_hint=access_token",
+        )
+        .unwrap();
+        assert!(
+            check_request("POST", "/api/v2/oauth/revoke", form, b"token=t&hint=x").is_err(),
+            "unknown field"
+        );
+        assert!(
+            check_request(
+                "POST",
+                "/api/v2/oauth/revoke",
+                form,
+                b"token_type_hint=access_token"
+            )
+            .is_err(),
+            "token is required"
+        );
+        let json = "application/json";
+        check_request(
+            "POST",
+            "/api/v2/users",
+            json,
+            br#"{"id":"a","password":"secret1","isAutoUpdateEnabled":true}"#,
+        )
+        .unwrap();
+        assert!(
+            check_request(
+                "POST",
+                "/api/v2/users",
+                json,
+                br#"{"id":"a","nickname":"x"}"#
+            )
+            .is_err(),
+            "unknown field"
+        );
+        assert!(
+            check_request(
+                "POST",
+                "/api/v2/users",
+                json,
+                br#"{"isAutoUpdateEnabled":"yes"}"#
+            )
+            .is_err(),
+            "not a boolean"
+        );
+        check_request("POST", "/oauth/revoke", form, b"").unwrap();
     }
 
     #[test]
