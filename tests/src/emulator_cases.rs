@@ -74,8 +74,13 @@ impl EmulatorSetup {
         }
         let request = builder.body(Bytes::from(body.to_owned())).unwrap();
         let response = self.plain.send(request).await.unwrap();
+        // A method override is checked as the method it stands for.
+        let checked_method = headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("x-http-method-override"))
+            .map_or(method, |(_, value)| *value);
         if let Err(violation) = crate::spec::check(
-            method,
+            checked_method,
             path.split('?').next().unwrap_or(path),
             response.status().as_u16(),
             response.body(),
@@ -754,4 +759,74 @@ pub async fn the_sdk_and_the_emulator_agree_on_every_field_rule(make: MakeTransp
         }
     }
     assert!(checked >= 300, "{checked}");
+}
+
+/// `X-HTTP-Method-Override` on the operations that declare it: POST /users as PATCH and
+/// DELETE, POST /users/{userId} as DELETE; error bodies carry finAPI's error `type` per
+/// status and a German-time `date`.
+pub async fn method_override_and_error_fidelity(make: MakeTransport) {
+    let s = start(make, EmulatorConfig::default().auto_verify_users(false)).await;
+    let client = s.client(ApiVersion::V2);
+    let user = client.create_user(UserCreateParams::new()).await.unwrap();
+    let token = client.client_token().await.unwrap();
+    let bearer = format!("Bearer {}", token.expose_secret());
+    // DELETE /users/{userId} sent as a POST with the override.
+    let path = format!("/api/v2/users/{}", user.id);
+    let deleted = s
+        .raw(
+            "POST",
+            &path,
+            &[
+                ("authorization", &bearer),
+                ("x-http-method-override", "DELETE"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(deleted.status(), StatusCode::OK);
+    let again = s
+        .raw(
+            "POST",
+            &path,
+            &[
+                ("authorization", &bearer),
+                ("x-http-method-override", "DELETE"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND, "it is gone");
+    let body = error_message(&again);
+    assert_eq!(
+        body.errors[0].error_type,
+        finapi_access_core::types::ErrorType::Technical
+    );
+    let date = body.date.clone().unwrap_or_default();
+    assert_eq!(date.len(), "2026-11-28 09:00:00.000".len(), "{date}");
+    assert_eq!(&date[10..11], " ", "{date}");
+
+    // PATCH /users as a POST with the override, with a user token.
+    let verified = s.client(ApiVersion::V2);
+    let other = verified.create_user(UserCreateParams::new()).await.unwrap();
+    s.emulator.set_user_verified(other.id.as_str(), true);
+    let user_token = verified
+        .fetch_user_token(&other.id, &other.password)
+        .await
+        .unwrap();
+    let user_bearer = format!("Bearer {}", user_token.access_token.expose_secret());
+    let patched = s
+        .raw(
+            "POST",
+            "/api/v2/users",
+            &[
+                ("authorization", &user_bearer),
+                ("x-http-method-override", "PATCH"),
+                ("content-type", "application/json"),
+            ],
+            r#"{"email":"override@example.com"}"#,
+        )
+        .await;
+    assert_eq!(patched.status(), StatusCode::OK);
+    let me: serde_json::Value = serde_json::from_slice(patched.body()).unwrap();
+    assert_eq!(me["email"], "override@example.com");
 }

@@ -84,7 +84,7 @@ fn router_with_state(state: Arc<State>) -> Router {
             .route(&format!("{base}/users"), users())
             .route(
                 &format!("{base}/users/{{user_id}}"),
-                delete(users::delete_unverified_user),
+                delete(users::delete_unverified_user).post(users::post_user_by_id),
             )
             .route(
                 &format!("{base}/users/verify/{{user_id}}"),

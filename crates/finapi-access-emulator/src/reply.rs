@@ -29,13 +29,15 @@ pub(crate) fn api_error(
     code: ErrorCode,
     message: impl Into<String>,
 ) -> Response {
-    let error_type = if status.is_server_error() {
-        ErrorType::Technical
-    } else {
+    // As the spec's examples show: BUSINESS only for 451 (web form required) and 510
+    // (multi-step authentication), TECHNICAL for every other status.
+    let error_type = if matches!(status.as_u16(), 451 | 510) {
         ErrorType::Business
+    } else {
+        ErrorType::Technical
     };
     let mut body = ErrorMessage::new(ErrorDetails::new(code, error_type, message));
-    body.date = Some(finapi_date(std::time::SystemTime::now()));
+    body.date = Some(german_time(std::time::SystemTime::now()));
     body.request_id = Some(ctx.request_id.clone());
     body.endpoint = Some(ctx.endpoint.clone());
     body.auth_context = Some("1/1".to_owned());
@@ -81,6 +83,39 @@ pub(crate) fn finapi_date(at: std::time::SystemTime) -> String {
     )
 }
 
+/// `YYYY-MM-DD HH:MM:SS.SSS` in German time (CET, or CEST from the last Sunday of March to
+/// the last Sunday of October, switching at 01:00 UTC): the error `date` finAPI writes
+/// ("german time" in its 1.162.0 spec).
+pub(crate) fn german_time(at: std::time::SystemTime) -> String {
+    let utc = at.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = i64::try_from(utc.as_secs()).unwrap_or(0);
+    let year = civil_from_days(secs.div_euclid(86_400)).0;
+    let last_sunday = |month: u32, days_in_month: i64| {
+        let last = days_from_civil(year, month, days_in_month);
+        // 1970-01-01 was a Thursday: weekday 0 = Sunday is (days + 4) mod 7.
+        last - (last + 4).rem_euclid(7)
+    };
+    let summer_from = last_sunday(3, 31) * 86_400 + 3600;
+    let summer_to = last_sunday(10, 31) * 86_400 + 3600;
+    let offset = if (summer_from..summer_to).contains(&secs) {
+        7200
+    } else {
+        3600
+    };
+    finapi_date(at + std::time::Duration::from_secs(offset))
+}
+
+/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: u32, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -103,6 +138,27 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
     use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn error_dates_are_german_time() {
+        // Winter: CET (UTC+1).
+        let winter = UNIX_EPOCH + Duration::from_secs(1_795_000_000); // 2026-11-18 11:06:40 UTC
+        assert_eq!(german_time(winter), "2026-11-18 12:06:40.000");
+        // Summer: CEST (UTC+2).
+        let summer = UNIX_EPOCH + Duration::from_secs(1_782_000_000); // 2026-06-21 00:00:00 UTC
+        assert_eq!(german_time(summer), "2026-06-21 02:00:00.000");
+        // The switches: 2026-03-29 01:00 UTC and 2026-10-25 01:00 UTC.
+        let before = UNIX_EPOCH + Duration::from_secs(1_774_745_999);
+        assert_eq!(german_time(before), "2026-03-29 01:59:59.000");
+        let after = UNIX_EPOCH + Duration::from_secs(1_774_746_000);
+        assert_eq!(german_time(after), "2026-03-29 03:00:00.000");
+        let autumn = UNIX_EPOCH + Duration::from_secs(1_792_890_000);
+        assert_eq!(
+            german_time(autumn),
+            "2026-10-25 02:00:00.000",
+            "back to CET at 01:00 UTC"
+        );
+    }
 
     #[test]
     fn dates_use_finapis_format() {

@@ -308,6 +308,30 @@ pub(crate) async fn post_users(
     }
 }
 
+/// `POST /users/{userId}` with `X-HTTP-Method-Override: DELETE` is the delete (the spec
+/// declares the override on this operation); any other POST is 405.
+pub(crate) async fn post_user_by_id(
+    state: AxumState<Arc<State>>,
+    ctx: Extension<RequestCtx>,
+    headers: HeaderMap,
+    user_id: Path<String>,
+) -> Reply {
+    let is_delete = headers
+        .get("x-http-method-override")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|m| m.eq_ignore_ascii_case("DELETE"));
+    if is_delete {
+        delete_unverified_user(state, ctx, headers, user_id).await
+    } else {
+        Err(api_error(
+            &ctx.0,
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+            "Method not allowed",
+        ))
+    }
+}
+
 /// `DELETE /users/{userId}`: client token; only unverified users.
 pub(crate) async fn delete_unverified_user(
     AxumState(state): AxumState<Arc<State>>,
