@@ -273,16 +273,21 @@ pub async fn user_token_uses_v1_path(make: MakeTransport) {
     user_token_request_on(make, ApiVersion::V1, "/oauth/token").await;
 }
 
-/// A password with `&=+% ` and non-ASCII characters arrives byte for byte, and its raw form
-/// never appears unencoded in the body.
+/// A password with `&+ ` and non-ASCII characters of finAPI's allowed set arrives byte for
+/// byte, and its raw form never appears unencoded in the body; characters finAPI does not
+/// allow (`=`, `%`, CJK, emoji) are refused before sending.
 pub async fn password_with_special_characters_round_trips(make: MakeTransport) {
     let s = setup(make, ApiVersion::V2).await;
     mount_token(&s.server, "/api/v2/oauth/token", false).await;
+    for refused in ["a=b&c=d", "%25%26 pre-encoded", "ümläut€漢字😀"] {
+        let err = Password::new(refused).unwrap_err();
+        assert_eq!(err.field(), "password");
+    }
     for password in [
         USER_PASSWORD,
         "  leading and trailing  ",
-        "%25%26 not pre-encoded",
-        "ümläut€漢字😀",
+        "+2B&26 looks encoded",
+        "ümläut€ ßçñ ǿʯ",
     ] {
         let user = UserId::new("bob").unwrap();
         s.client
@@ -306,8 +311,8 @@ pub async fn password_with_special_characters_round_trips(make: MakeTransport) {
         vec![
             USER_PASSWORD,
             "  leading and trailing  ",
-            "%25%26 not pre-encoded",
-            "ümläut€漢字😀"
+            "+2B&26 looks encoded",
+            "ümläut€ ßçñ ǿʯ"
         ]
     );
     let raw = String::from_utf8(requests[0].body.clone()).unwrap();

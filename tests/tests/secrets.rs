@@ -17,8 +17,8 @@ use finapi_access_core::{AccessClient, ManualClock, Transport};
 use finapi_access_emulator::{Emulator, EmulatorClient, EmulatorConfig};
 
 const CLIENT_SECRET: &str = "S3cr3t-Client-&=+%-value";
-const PASSWORD: &str = "Us3r-P&ss=w+rd %€-one";
-const NEW_PASSWORD: &str = "N3w-P&ss=w+rd %€-two";
+const PASSWORD: &str = "Us3r-P&ss+w rd €-one!";
+const NEW_PASSWORD: &str = "N3w-P&ss+w rd €-two!";
 const WRONG_SECRET: &str = "Wr0ng-Secret-value-xyz";
 
 static CAPTURED: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
