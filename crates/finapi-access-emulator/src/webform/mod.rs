@@ -551,57 +551,81 @@ fn import_bank(ctx: &RequestCtx, body: &Value) -> Result<Option<BankEntry>, Resp
     }
 }
 
+/// The steps every web form creation shares, in finAPI's order: the user's token, the JSON
+/// body, the kind's field rules from the spec (`fields`, given today's date), the profile, the
+/// kind's business rules (`decide`: the bank and the page's summary, or a 422), the licence
+/// rule for the body's `redirectUrl`; then the form is stored (201).
+fn create(
+    state: &Arc<State>,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    raw: &[u8],
+    (kind, payment): (&'static str, bool),
+    fields: impl FnOnce(&mut Check<'_>, &str),
+    decide: impl FnOnce(&Value) -> Result<(Option<BankEntry>, String), Response>,
+) -> Reply {
+    let owner = user(state, ctx, headers)?;
+    let body = parse_body(ctx, headers, raw)?;
+    let today = state.today();
+    let mut check = Check::new(&body);
+    fields(&mut check, &today);
+    finish_check(ctx, &check)?;
+    check_profile(state, ctx, &body)?;
+    let (bank, summary) = decide(&body)?;
+    redirect_rule(state, ctx, &body, payment)?;
+    let form = new_form(state, owner, kind, &body, bank, summary);
+    Ok(store_form(state, form, headers))
+}
+
 pub(crate) async fn create_import(
     AxumState(state): AxumState<Arc<State>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,
     raw: Bytes,
 ) -> Reply {
-    let owner = user(&state, &ctx, &headers)?;
-    let body = parse_body(&ctx, &headers, &raw)?;
-    let mut check = Check::new(&body);
-    check.str_len("bank.search", 1, 2048, false);
-    check.int("bank.id", i64::MIN, i64::MAX, false);
-    check.str_len("bankConnectionName", 1, 64, false);
-    check.boolean("skipPositionsDownload");
-    check.boolean("loadOwnerData");
-    check.int("maxDaysForDownload", i64::from(i32::MIN), 3650, false);
-    if let Some(Value::Array(types)) = check.value("accountTypes") {
-        let allowed = [
-            "BAUSPAREN",
-            "CHECKING",
-            "CREDIT_CARD",
-            "LOAN",
-            "MEMBERSHIP",
-            "SAVINGS",
-            "SECURITY",
-        ];
-        for (i, t) in types.iter().enumerate() {
-            if !t.as_str().is_some_and(|t| allowed.contains(&t)) {
-                check
-                    .refused
-                    .push((format!("accountTypes.{i}"), "is not an account type".into()));
-            }
-        }
-    }
-    check.common(&["finalised"]);
-    finish_check(&ctx, &check)?;
-    check_profile(&state, &ctx, &body)?;
-    let bank = import_bank(&ctx, &body)?;
-    redirect_rule(&state, &ctx, &body, false)?;
-    let summary = match bank {
-        Some(b) => format!("Connect your account at {}", b.name),
-        None => "Connect a bank account".to_owned(),
-    };
-    let form = new_form(
+    let kind = ("BANK_CONNECTION_IMPORT", false);
+    create(
         &state,
-        owner,
-        "BANK_CONNECTION_IMPORT",
-        &body,
-        bank.or(Some(BANKS[0])),
-        summary,
-    );
-    Ok(store_form(&state, form, &headers))
+        &ctx,
+        &headers,
+        &raw,
+        kind,
+        |check, _| {
+            check.str_len("bank.search", 1, 2048, false);
+            check.int("bank.id", i64::MIN, i64::MAX, false);
+            check.str_len("bankConnectionName", 1, 64, false);
+            check.boolean("skipPositionsDownload");
+            check.boolean("loadOwnerData");
+            check.int("maxDaysForDownload", i64::from(i32::MIN), 3650, false);
+            if let Some(Value::Array(types)) = check.value("accountTypes") {
+                let allowed = [
+                    "BAUSPAREN",
+                    "CHECKING",
+                    "CREDIT_CARD",
+                    "LOAN",
+                    "MEMBERSHIP",
+                    "SAVINGS",
+                    "SECURITY",
+                ];
+                for (i, t) in types.iter().enumerate() {
+                    if !t.as_str().is_some_and(|t| allowed.contains(&t)) {
+                        check
+                            .refused
+                            .push((format!("accountTypes.{i}"), "is not an account type".into()));
+                    }
+                }
+            }
+            check.common(&["finalised"]);
+        },
+        |body| {
+            let bank = import_bank(&ctx, body)?;
+            let summary = match bank {
+                Some(b) => format!("Connect your account at {}", b.name),
+                None => "Connect a bank account".to_owned(),
+            };
+            Ok((bank.or(Some(BANKS[0])), summary))
+        },
+    )
 }
 
 pub(crate) async fn create_update(
@@ -732,37 +756,34 @@ pub(crate) async fn create_standalone_payment(
     headers: HeaderMap,
     raw: Bytes,
 ) -> Reply {
-    let owner = user(&state, &ctx, &headers)?;
-    let body = parse_body(&ctx, &headers, &raw)?;
-    let today = state.today();
-    let mut check = Check::new(&body);
-    payment_checks(&mut check, &today);
-    check.boolean("instantPayment");
-    check.str_len("sender.iban", 0, 34, false);
-    if body.get("instantPayment") == Some(&Value::Bool(true))
-        && body
-            .get("orders")
-            .and_then(Value::as_array)
-            .is_some_and(|o| o.len() > 1)
-    {
-        check
-            .refused
-            .push(("instantPayment".into(), "takes a single order".into()));
-    }
-    finish_check(&ctx, &check)?;
-    check_profile(&state, &ctx, &body)?;
-    let bank = sender_bank(&ctx, &body)?;
-    eur_only(&ctx, &body, &[])?;
-    redirect_rule(&state, &ctx, &body, true)?;
-    let form = new_form(
+    let kind = ("STANDALONE_PAYMENT", true);
+    create(
         &state,
-        owner,
-        "STANDALONE_PAYMENT",
-        &body,
-        Some(bank),
-        format!("Pay {}", total(&body)),
-    );
-    Ok(store_form(&state, form, &headers))
+        &ctx,
+        &headers,
+        &raw,
+        kind,
+        |check, today| {
+            payment_checks(check, today);
+            check.boolean("instantPayment");
+            check.str_len("sender.iban", 0, 34, false);
+            if check.value("instantPayment") == Some(&Value::Bool(true))
+                && check
+                    .value("orders")
+                    .and_then(Value::as_array)
+                    .is_some_and(|o| o.len() > 1)
+            {
+                check
+                    .refused
+                    .push(("instantPayment".into(), "takes a single order".into()));
+            }
+        },
+        |body| {
+            let bank = sender_bank(&ctx, body)?;
+            eur_only(&ctx, body, &[])?;
+            Ok((Some(bank), format!("Pay {}", total(body))))
+        },
+    )
 }
 
 pub(crate) async fn create_payment_with_account(
@@ -771,24 +792,19 @@ pub(crate) async fn create_payment_with_account(
     headers: HeaderMap,
     raw: Bytes,
 ) -> Reply {
-    let owner = user(&state, &ctx, &headers)?;
-    let body = parse_body(&ctx, &headers, &raw)?;
-    let today = state.today();
-    let mut check = Check::new(&body);
-    payment_checks(&mut check, &today);
-    check.int("sender.accountId", i64::MIN, i64::MAX, true);
-    finish_check(&ctx, &check)?;
-    check_profile(&state, &ctx, &body)?;
-    redirect_rule(&state, &ctx, &body, true)?;
-    let form = new_form(
+    let kind = ("PAYMENT_WITH_ACCOUNT_ID", true);
+    create(
         &state,
-        owner,
-        "PAYMENT_WITH_ACCOUNT_ID",
-        &body,
-        Some(BANKS[0]),
-        format!("Pay {}", total(&body)),
-    );
-    Ok(store_form(&state, form, &headers))
+        &ctx,
+        &headers,
+        &raw,
+        kind,
+        |check, today| {
+            payment_checks(check, today);
+            check.int("sender.accountId", i64::MIN, i64::MAX, true);
+        },
+        |body| Ok((Some(BANKS[0]), format!("Pay {}", total(body)))),
+    )
 }
 
 pub(crate) async fn create_direct_debit(
@@ -797,38 +813,35 @@ pub(crate) async fn create_direct_debit(
     headers: HeaderMap,
     raw: Bytes,
 ) -> Reply {
-    let owner = user(&state, &ctx, &headers)?;
-    let body = parse_body(&ctx, &headers, &raw)?;
-    let today = state.today();
-    let mut check = Check::new(&body);
-    check.orders(|c, path| {
-        c.amount(&format!("{path}.amount"));
-        c.account(&format!("{path}.payer"), true);
-        c.str_len(&format!("{path}.payer.address"), 1, 140, false);
-        c.str_len(&format!("{path}.mandateId"), 0, 270, true);
-        c.date(&format!("{path}.mandateDate"), "", true, false);
-        c.str_len(&format!("{path}.creditorId"), 0, 35, true);
-        c.order_texts(path);
-    });
-    check.int("receiver.accountId", i64::MIN, i64::MAX, true);
-    check.date("executionDate", &today, true, true);
-    check.one_of("directDebitType", &["B2B", "BASIC"], true);
-    check.one_of("sequenceType", &["OOFF", "FRST", "RCUR", "FNAL"], true);
-    check.boolean("batchBookingPreferred");
-    check.common(&["finalised"]);
-    finish_check(&ctx, &check)?;
-    check_profile(&state, &ctx, &body)?;
-    eur_only(&ctx, &body, &[])?;
-    redirect_rule(&state, &ctx, &body, true)?;
-    let form = new_form(
+    let kind = ("DIRECT_DEBIT_WITH_ACCOUNT_ID", true);
+    create(
         &state,
-        owner,
-        "DIRECT_DEBIT_WITH_ACCOUNT_ID",
-        &body,
-        Some(BANKS[0]),
-        format!("Collect {}", total(&body)),
-    );
-    Ok(store_form(&state, form, &headers))
+        &ctx,
+        &headers,
+        &raw,
+        kind,
+        |check, today| {
+            check.orders(|c, path| {
+                c.amount(&format!("{path}.amount"));
+                c.account(&format!("{path}.payer"), true);
+                c.str_len(&format!("{path}.payer.address"), 1, 140, false);
+                c.str_len(&format!("{path}.mandateId"), 0, 270, true);
+                c.date(&format!("{path}.mandateDate"), "", true, false);
+                c.str_len(&format!("{path}.creditorId"), 0, 35, true);
+                c.order_texts(path);
+            });
+            check.int("receiver.accountId", i64::MIN, i64::MAX, true);
+            check.date("executionDate", today, true, true);
+            check.one_of("directDebitType", &["B2B", "BASIC"], true);
+            check.one_of("sequenceType", &["OOFF", "FRST", "RCUR", "FNAL"], true);
+            check.boolean("batchBookingPreferred");
+            check.common(&["finalised"]);
+        },
+        |body| {
+            eur_only(&ctx, body, &[])?;
+            Ok((Some(BANKS[0]), format!("Collect {}", total(body))))
+        },
+    )
 }
 
 pub(crate) async fn create_standing_order(
@@ -837,51 +850,48 @@ pub(crate) async fn create_standing_order(
     headers: HeaderMap,
     raw: Bytes,
 ) -> Reply {
-    let owner = user(&state, &ctx, &headers)?;
-    let body = parse_body(&ctx, &headers, &raw)?;
-    let today = state.today();
-    let mut check = Check::new(&body);
-    check.amount("amount");
-    check.str_len("recipient.iban", 0, 34, true);
-    check.str_len("recipient.name", 1, 70, true);
-    check.date("startDate", &today, true, true);
-    check.date("endDate", &today, false, true);
-    if let (Some(Value::String(start)), Some(Value::String(end))) =
-        (check.value("startDate"), check.value("endDate"))
-        && end <= start
-    {
-        check
-            .refused
-            .push(("endDate".into(), "must be after startDate".into()));
-    }
-    check.one_of(
-        "frequency",
-        &[
-            "MONTHLY",
-            "EVERY_TWO_MONTHS",
-            "QUARTERLY",
-            "SEMI_ANNUAL",
-            "ANNUAL",
-        ],
-        true,
-    );
-    check.str_len("sender.iban", 0, 34, false);
-    check.order_texts("");
-    check.common(&["finalised"]);
-    finish_check(&ctx, &check)?;
-    check_profile(&state, &ctx, &body)?;
-    let bank = sender_bank(&ctx, &body)?;
-    eur_only(&ctx, &body, &["amount"])?;
-    redirect_rule(&state, &ctx, &body, true)?;
-    let form = new_form(
+    let kind = ("STANDING_ORDER", true);
+    create(
         &state,
-        owner,
-        "STANDING_ORDER",
-        &body,
-        Some(bank),
-        format!("Standing order of {}", total(&body)),
-    );
-    Ok(store_form(&state, form, &headers))
+        &ctx,
+        &headers,
+        &raw,
+        kind,
+        |check, today| {
+            check.amount("amount");
+            check.str_len("recipient.iban", 0, 34, true);
+            check.str_len("recipient.name", 1, 70, true);
+            check.date("startDate", today, true, true);
+            check.date("endDate", today, false, true);
+            if let (Some(Value::String(start)), Some(Value::String(end))) =
+                (check.value("startDate"), check.value("endDate"))
+                && end <= start
+            {
+                check
+                    .refused
+                    .push(("endDate".into(), "must be after startDate".into()));
+            }
+            check.one_of(
+                "frequency",
+                &[
+                    "MONTHLY",
+                    "EVERY_TWO_MONTHS",
+                    "QUARTERLY",
+                    "SEMI_ANNUAL",
+                    "ANNUAL",
+                ],
+                true,
+            );
+            check.str_len("sender.iban", 0, 34, false);
+            check.order_texts("");
+            check.common(&["finalised"]);
+        },
+        |body| {
+            let bank = sender_bank(&ctx, body)?;
+            eur_only(&ctx, body, &["amount"])?;
+            Ok((Some(bank), format!("Standing order of {}", total(body))))
+        },
+    )
 }
 
 /// `page`, `perPage` and `order` of a list; 400 for bad values.
