@@ -830,3 +830,109 @@ pub async fn method_override_and_error_fidelity(make: MakeTransport) {
     let me: serde_json::Value = serde_json::from_slice(patched.body()).unwrap();
     assert_eq!(me["email"], "override@example.com");
 }
+
+/// `changeClientCredentials`: the mandator admin changes a client's secret; the old secret
+/// no longer gets tokens, the client's access tokens are revoked, its users' tokens stay
+/// valid; a wrong old secret is 422, an ordinary client 403, a bad new secret refused before
+/// sending.
+pub async fn the_mandator_admin_changes_client_credentials(make: MakeTransport) {
+    use finapi_access_core::types::ChangeClientCredentialsParams;
+
+    let s = start(make, EmulatorConfig::default()).await;
+    let client = s.client(ApiVersion::V2);
+    let admin = s.client_with(
+        ApiVersion::V2,
+        finapi_access_emulator::DEFAULT_ADMIN_CLIENT_ID,
+        finapi_access_emulator::DEFAULT_ADMIN_CLIENT_SECRET,
+    );
+    let user = client.create_user(UserCreateParams::new()).await.unwrap();
+    let user_token = client
+        .fetch_user_token(&user.id, &user.password)
+        .await
+        .unwrap();
+    let old_client_token = client.client_token().await.unwrap();
+    let old = ClientSecret::new(s.emulator.client_secret());
+    let change = |old: &ClientSecret, new: &str| {
+        ChangeClientCredentialsParams::new(
+            s.emulator.client_id(),
+            old.clone(),
+            ClientSecret::new(new),
+        )
+    };
+
+    let err = client
+        .change_client_credentials(&change(&old, "New-Secret-1"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(StatusCode::FORBIDDEN),
+        "an ordinary client may not: {err}"
+    );
+    let err = admin
+        .change_client_credentials(&change(
+            &ClientSecret::new("not-the-secret"),
+            "New-Secret-1",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(StatusCode::UNPROCESSABLE_ENTITY),
+        "{err}"
+    );
+    let err = admin
+        .change_client_credentials(&change(&old, "no spaces!"))
+        .await
+        .unwrap_err();
+    let Error::InvalidInput(details) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(details.error.field(), "newClientSecret");
+    assert!(
+        !format!("{err} {err:?}").contains(s.emulator.client_secret()),
+        "no secret in the error"
+    );
+
+    admin
+        .change_client_credentials(&change(&old, "New-Secret-1"))
+        .await
+        .unwrap();
+    // The client's token is revoked; its user's token is not.
+    let err = client
+        .get_authorized_user(&old_client_token)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(StatusCode::UNAUTHORIZED),
+        "revoked: {err}"
+    );
+    let me = client
+        .get_authorized_user(&user_token.access_token)
+        .await
+        .unwrap();
+    assert_eq!(me.id, user.id);
+    let verify = s
+        .raw(
+            "GET",
+            &format!("/api/v2/users/verificationStatus?userId={}", user.id),
+            &[(
+                "authorization",
+                &format!("Bearer {}", old_client_token.expose_secret()),
+            )],
+            "",
+        )
+        .await;
+    assert_eq!(
+        verify.status(),
+        StatusCode::UNAUTHORIZED,
+        "the old client token is revoked"
+    );
+    // The old secret gets no token; the new one does.
+    let stale = s.client(ApiVersion::V2);
+    let err = stale.fetch_client_token().await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED), "{err}");
+    let renewed = s.client_with(ApiVersion::V2, s.emulator.client_id(), "New-Secret-1");
+    renewed.fetch_client_token().await.unwrap();
+}

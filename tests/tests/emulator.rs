@@ -19,6 +19,7 @@ macro_rules! suite {
                 onboarding_works_on_both_versions,
                 the_sdk_and_the_emulator_agree_on_every_field_rule,
                 method_override_and_error_fidelity,
+                the_mandator_admin_changes_client_credentials,
                 same_credentials_get_the_same_token,
                 tokens_expire_after_their_lifetime,
                 zero_lifetime_tokens_never_expire,

@@ -229,6 +229,20 @@ pub(crate) enum AdminCommand {
     /// The mandator's users.
     #[command(subcommand)]
     Users(AdminUsersCommand),
+    /// Change a client's secret (with the mandator admin's credentials in FINAPI_CLIENT_ID and
+    /// FINAPI_CLIENT_SECRET). The old and the new secret come from FINAPI_OLD_CLIENT_SECRET and
+    /// FINAPI_NEW_CLIENT_SECRET, else from two lines of standard input. finAPI revokes the
+    /// client's access tokens; its users' tokens stay valid.
+    ///
+    /// Example: FINAPI_OLD_CLIENT_SECRET=... FINAPI_NEW_CLIENT_SECRET=... finapi-access --env sandbox admin change-client-credentials --client-id my-app
+    ChangeClientCredentials {
+        /// The client whose secret changes.
+        #[arg(long)]
+        client_id: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,6 +27,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
             token_user(&cli.global, &user_id, &output).await
         }
         Command::Users(command) => crate::manage::users(&cli.global, command).await,
+        Command::Admin(AdminCommand::ChangeClientCredentials { client_id, json }) => {
+            change_client_credentials(&cli.global, &client_id, json).await
+        }
         Command::Admin(AdminCommand::Users(command)) => {
             crate::manage::admin_users(&cli.global, command).await
         }
@@ -424,4 +427,41 @@ async fn wait_for_shutdown() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// `admin change-client-credentials`: both secrets from the environment or standard input,
+/// never the command line.
+async fn change_client_credentials(
+    global: &Global,
+    client_id: &str,
+    json_out: bool,
+) -> Result<(), CliError> {
+    use finapi_access_core::types::{ChangeClientCredentialsParams, ClientSecret};
+    let old = from_env_or_stdin("FINAPI_OLD_CLIENT_SECRET", "current secret of the client: ")?;
+    let new = from_env_or_stdin("FINAPI_NEW_CLIENT_SECRET", "new secret of the client: ")?;
+    let target = target::resolve(global, true).await?;
+    announce(&target, json_out);
+    let params = ChangeClientCredentialsParams::new(
+        client_id,
+        ClientSecret::new(old),
+        ClientSecret::new(new),
+    );
+    let done = target
+        .client
+        .change_client_credentials(&params)
+        .await
+        .map_err(|e| CliError::call(None, &e))?;
+    if json_out {
+        print_json(&json!({
+            "server": server_json(&target),
+            "changed": client_id,
+            "requestId": done.request_id().as_str(),
+        }));
+    } else {
+        println!(
+            "changed the secret of client {client_id}; its access tokens are revoked (request id {})",
+            done.request_id()
+        );
+    }
+    Ok(())
 }

@@ -573,6 +573,7 @@ fn every_subcommand_has_help_with_an_example() {
         &["users", "execute-password-change"],
         &["admin", "users", "list"],
         &["admin", "users", "delete"],
+        &["admin", "change-client-credentials"],
         &["emulator"],
         &["webform", "create", "bank-connection-import"],
         &["webform", "create", "standalone-payment"],
@@ -840,4 +841,48 @@ async fn onboard_webform_waits_for_the_person_and_reports_the_outcome() {
     assert!(done.contains("callback delivered"), "{done}");
     let status = child.wait().unwrap();
     assert!(status.success());
+}
+
+/// `admin change-client-credentials` with the admin's credentials; the secrets from the
+/// environment; the client then gets tokens only with the new secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_changes_a_client_secret() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let admin = emulator
+        .clients()
+        .iter()
+        .find(|c| c.mandator_admin)
+        .unwrap()
+        .clone();
+    let output = run(cli()
+        .env("FINAPI_CLIENT_ID", &admin.client_id)
+        .env("FINAPI_CLIENT_SECRET", admin.client_secret.expose_secret())
+        .env("FINAPI_OLD_CLIENT_SECRET", emulator.client_secret())
+        .env("FINAPI_NEW_CLIENT_SECRET", "Changed-Secret-7")
+        .args([
+            "--base-url",
+            emulator.base_url(),
+            "admin",
+            "change-client-credentials",
+        ])
+        .args(["--client-id", emulator.client_id()]));
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("changed the secret of client"), "{text}");
+    assert!(
+        !text.contains("Changed-Secret-7"),
+        "the secret is not printed"
+    );
+    let old = sdk_client(&emulator)
+        .fetch_client_token()
+        .await
+        .unwrap_err();
+    assert_eq!(old.status().map(|s| s.as_u16()), Some(401));
+    let renewed = AccessClient::builder()
+        .base_url(emulator.base_url())
+        .credentials(emulator.client_id(), ClientSecret::new("Changed-Secret-7"))
+        .transport(finapi_access_reqwest::ReqwestTransport::new().unwrap())
+        .build()
+        .unwrap();
+    renewed.fetch_client_token().await.unwrap();
 }

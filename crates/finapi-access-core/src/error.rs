@@ -60,6 +60,8 @@ impl Operation {
     pub const LIST_USERS: Self = Self::new("list users", true);
     /// `POST /mandatorAdmin/deleteUsers`.
     pub const DELETE_USERS: Self = Self::new("delete users", false);
+    /// `POST /mandatorAdmin/changeClientCredentials`.
+    pub const CHANGE_CLIENT_CREDENTIALS: Self = Self::new("change client credentials", false);
 
     /// An operation named `name` (a short human name such as `get web form`). `idempotent`:
     /// whether sending the request twice has the effect of sending it once (GET, DELETE,

@@ -132,6 +132,30 @@ impl AccessClient {
         .boxed()
     }
 
+    /// Changes a client's secret (`POST /mandatorAdmin/changeClientCredentials`, the mandator
+    /// admin client's token). finAPI revokes every access token of that client (its users'
+    /// tokens stay valid); a client whose secret changed must be built anew with the new
+    /// secret. The parameters are checked before sending; both secrets are kept out of every
+    /// error.
+    pub fn change_client_credentials(
+        &self,
+        params: &finapi_access_types::ChangeClientCredentialsParams,
+    ) -> Call<'_, ()> {
+        let request = self
+            .admin_request(
+                Operation::CHANGE_CLIENT_CREDENTIALS,
+                Method::POST,
+                "/changeClientCredentials",
+            )
+            .secret(params.old_client_secret.expose_secret())
+            .secret(params.new_client_secret.expose_secret());
+        let request = match params.validate() {
+            Ok(()) => request.json_body(params),
+            Err(e) => request.refused(e),
+        };
+        self.send(request)
+    }
+
     /// Deletes users in bulk (`POST /mandatorAdmin/deleteUsers`, the mandator admin client's
     /// token). Partial success is normal: busy users come back in `non_deleted_users`, and
     /// unknown ids are left out of both lists.

@@ -223,6 +223,53 @@ pub(crate) async fn get_user_list(
     Ok(json(StatusCode::OK, &page))
 }
 
+/// `POST /mandatorAdmin/changeClientCredentials`: the mandator admin's token; the new secret
+/// of the spec's pattern `[a-zA-Z0-9-]*` (non-empty); 422 for an unknown client or a wrong
+/// old secret; the client's access tokens are revoked.
+pub(crate) async fn change_client_credentials(
+    AxumState(state): AxumState<Arc<State>>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    require_admin(&state, &ctx, &headers)?;
+    let body = parse_json_object(&ctx, &headers, &body)?;
+    let field = |name: &str| -> Result<String, Response> {
+        body.get(name)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                bad_request(
+                    &ctx,
+                    ErrorCode::MissingField,
+                    format!("Missing field '{name}'"),
+                )
+            })
+    };
+    let (client, old, new) = (
+        field("clientId")?,
+        field("oldClientSecret")?,
+        field("newClientSecret")?,
+    );
+    if !new.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(bad_request(
+            &ctx,
+            ErrorCode::IllegalFieldValue,
+            "newClientSecret may only contain a-z A-Z 0-9 -",
+        ));
+    }
+    state.change_secret(&client, &old, &new).map_err(|reason| {
+        crate::reply::api_error(
+            &ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::IllegalFieldValue,
+            reason,
+        )
+    })?;
+    Ok(crate::reply::empty_ok())
+}
+
 /// `POST /mandatorAdmin/deleteUsers`: busy users are not deleted; unknown ids are dropped.
 pub(crate) async fn delete_users(
     AxumState(state): AxumState<Arc<State>>,

@@ -111,6 +111,10 @@ fn router_with_state(state: Arc<State>) -> Router {
                 post(admin::delete_users),
             )
             .route(
+                &format!("{base}/mandatorAdmin/changeClientCredentials"),
+                post(admin::change_client_credentials),
+            )
+            .route(
                 &format!("{base}/bankConnections/{{id}}"),
                 get(webform::get_bank_connection),
             );

@@ -286,6 +286,14 @@ impl Store {
     }
 
     /// Drops every token of a user, for every client (locking, password change, deletion).
+    /// Revokes every client access token of `client` (not its users' tokens).
+    pub(crate) fn revoke_client_tokens(&mut self, client: &str) {
+        self.access
+            .retain(|_, r| !matches!(&r.subject, Subject::Client(c) if c == client));
+        self.current
+            .retain(|subject, _| !matches!(subject, Subject::Client(c) if c == client));
+    }
+
     pub(crate) fn revoke_user(&mut self, user: &str) {
         self.access
             .retain(|_, r| !matches!(&r.subject, Subject::User { user: u, .. } if u == user));
@@ -297,6 +305,7 @@ impl Store {
 /// The shared state of one emulator.
 pub(crate) struct State {
     pub(crate) config: EmulatorConfig,
+    changed_secrets: Mutex<HashMap<String, String>>,
     pub(crate) store: Mutex<Store>,
     pub(crate) webforms: Mutex<crate::webform::WebFormStore>,
     clock_offset: Mutex<Duration>,
@@ -308,6 +317,7 @@ impl State {
         Self {
             config,
             store: Mutex::new(Store::default()),
+            changed_secrets: Mutex::default(),
             webforms: Mutex::default(),
             clock_offset: Mutex::new(Duration::ZERO),
             token_requests: AtomicU64::new(0),
@@ -359,12 +369,39 @@ impl State {
         self.token_requests.load(Ordering::Relaxed)
     }
 
-    /// The client with these credentials, if any.
+    /// The client with these credentials, if any (a secret changed at run time replaces the
+    /// configured one).
     pub(crate) fn client(&self, id: &str, secret: &str) -> Option<&EmulatorClient> {
-        self.config
-            .clients
-            .iter()
-            .find(|c| c.client_id == id && c.client_secret.expose_secret() == secret)
+        let changed = self
+            .changed_secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned();
+        self.config.clients.iter().find(|c| {
+            c.client_id == id
+                && match &changed {
+                    Some(current) => current == secret,
+                    None => c.client_secret.expose_secret() == secret,
+                }
+        })
+    }
+
+    /// Changes a client's secret (after checking the old one) and revokes every access token
+    /// of that client; its users' tokens stay valid. `Err` names what was wrong.
+    pub(crate) fn change_secret(&self, id: &str, old: &str, new: &str) -> Result<(), &'static str> {
+        if !self.config.clients.iter().any(|c| c.client_id == id) {
+            return Err("unknown client");
+        }
+        if self.client(id, old).is_none() {
+            return Err("the old client secret is wrong");
+        }
+        self.changed_secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.to_owned(), new.to_owned());
+        self.store().revoke_client_tokens(id);
+        Ok(())
     }
 }
 

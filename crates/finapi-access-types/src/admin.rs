@@ -470,6 +470,75 @@ impl UserIdentifiersParams {
     }
 }
 
+/// The body of *change client credentials* (`POST /mandatorAdmin/changeClientCredentials`):
+/// which client, its current secret and the new one. `Debug` shows the client id only.
+///
+/// ```
+/// use finapi_access_types::{ChangeClientCredentialsParams, ClientSecret};
+/// let params = ChangeClientCredentialsParams::new("my-app", ClientSecret::new("old"), ClientSecret::new("New-Secret-2"));
+/// params.validate().unwrap();
+/// assert!(!format!("{params:?}").contains("New-Secret"));
+/// let bad = ChangeClientCredentialsParams::new("my-app", ClientSecret::new("old"), ClientSecret::new("no spaces!"));
+/// assert_eq!(bad.validate().unwrap_err().field(), "newClientSecret");
+/// ```
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ChangeClientCredentialsParams {
+    /// The client whose secret changes (any client of the mandator, the admin client too).
+    pub client_id: String,
+    /// Its current secret.
+    pub old_client_secret: crate::ClientSecret,
+    /// The new secret: `A-Z a-z 0-9 -` only (the spec's pattern).
+    pub new_client_secret: crate::ClientSecret,
+}
+
+impl std::fmt::Debug for ChangeClientCredentialsParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangeClientCredentialsParams")
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChangeClientCredentialsParams {
+    /// The parameters.
+    pub fn new(
+        client_id: impl Into<String>,
+        old_client_secret: crate::ClientSecret,
+        new_client_secret: crate::ClientSecret,
+    ) -> Self {
+        Self {
+            client_id: client_id.into(),
+            old_client_secret,
+            new_client_secret,
+        }
+    }
+
+    /// Checks the spec's rules: a client id, both secrets given, the new one of
+    /// `A-Z a-z 0-9 -`.
+    ///
+    /// # Errors
+    ///
+    /// A [`ValidationError`] naming the field (never the secret).
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if self.client_id.is_empty() {
+            return Err(ValidationError::new("clientId", "must not be empty"));
+        }
+        if self.old_client_secret.expose_secret().is_empty() {
+            return Err(ValidationError::new("oldClientSecret", "must not be empty"));
+        }
+        let new = self.new_client_secret.expose_secret();
+        if new.is_empty() || !new.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(ValidationError::new(
+                "newClientSecret",
+                "must be one or more of A-Z a-z 0-9 -",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The answer of *delete users* (finAPI model `UserIdentifiersList`): partial success is
 /// normal; busy users are not deleted and unknown ids are left out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

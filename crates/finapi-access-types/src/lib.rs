@@ -36,8 +36,8 @@ pub mod user;
 pub mod validated;
 
 pub use admin::{
-    DeletedUsers, MAX_PER_PAGE, MonthlyUserStats, Paging, SortDirection, UserIdentifiersParams,
-    UserInfo, UserInfoPage, UserListQuery,
+    ChangeClientCredentialsParams, DeletedUsers, MAX_PER_PAGE, MonthlyUserStats, Paging,
+    SortDirection, UserIdentifiersParams, UserInfo, UserInfoPage, UserListQuery,
 };
 pub use error::{
     ErrorCode, ErrorDetails, ErrorMessage, ErrorType, MultiStepAuthentication, OAuthError,
