@@ -1242,14 +1242,7 @@ pub(crate) async fn create_profile(
             "A default profile exists",
         ));
     }
-    let record = AdminRecord {
-        id: uuid::Uuid::new_v4().to_string(),
-        created_at: state.system_now(),
-        body,
-    };
-    let answer = profile_json(&record);
-    store.profiles.push(record);
-    Ok(json_reply(StatusCode::CREATED, &answer))
+    Ok(admin_insert(&state, &mut store, AdminKind::Profile, body))
 }
 
 pub(crate) async fn list_profiles(
@@ -1365,14 +1358,12 @@ pub(crate) async fn create_translation(
             "A translation already exists",
         ));
     }
-    let record = AdminRecord {
-        id: uuid::Uuid::new_v4().to_string(),
-        created_at: state.system_now(),
+    Ok(admin_insert(
+        &state,
+        &mut store,
+        AdminKind::Translation,
         body,
-    };
-    let answer = translation_json(&record);
-    store.translations.push(record);
-    Ok(json_reply(StatusCode::CREATED, &answer))
+    ))
 }
 
 pub(crate) async fn list_translations(
@@ -1436,6 +1427,18 @@ impl AdminKind {
             Self::Translation => translation_json(record),
         }
     }
+}
+
+/// Stores a new record of `kind` and answers 201 with it.
+fn admin_insert(state: &State, store: &mut WebFormStore, kind: AdminKind, body: Value) -> Response {
+    let record = AdminRecord {
+        id: uuid::Uuid::new_v4().to_string(),
+        created_at: state.system_now(),
+        body,
+    };
+    let answer = kind.to_json(&record);
+    kind.records(store).push(record);
+    json_reply(StatusCode::CREATED, &answer)
 }
 
 /// `GET` of a list: the page asked for (translations take no `order`).
