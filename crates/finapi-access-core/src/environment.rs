@@ -175,6 +175,14 @@ impl ApiVersion {
         }
     }
 
+    /// The client configuration's path.
+    pub fn client_configuration_path(self) -> &'static str {
+        match self {
+            Self::V1 => "/api/v1/clientConfiguration",
+            Self::V2 => "/api/v2/clientConfiguration",
+        }
+    }
+
     /// The mandator administration prefix.
     pub fn mandator_admin_path(self) -> &'static str {
         match self {

@@ -62,6 +62,22 @@ impl Operation {
     pub const DELETE_USERS: Self = Self::new("delete users", false);
     /// `POST /mandatorAdmin/changeClientCredentials`.
     pub const CHANGE_CLIENT_CREDENTIALS: Self = Self::new("change client credentials", false);
+    /// `GET /clientConfiguration`.
+    pub const GET_CLIENT_CONFIGURATION: Self = Self::new("get client configuration", true);
+    /// `PATCH /clientConfiguration` (setting the same values twice has the effect of once).
+    pub const EDIT_CLIENT_CONFIGURATION: Self = Self::new("edit client configuration", true);
+    /// `GET /mandatorAdmin/keywordRules`.
+    pub const LIST_KEYWORD_RULES: Self = Self::new("list keyword rules", true);
+    /// `POST /mandatorAdmin/keywordRules`.
+    pub const CREATE_KEYWORD_RULES: Self = Self::new("create keyword rules", false);
+    /// `POST /mandatorAdmin/keywordRules/delete` (a repeat answers 404 for the rules gone).
+    pub const DELETE_KEYWORD_RULES: Self = Self::new("delete keyword rules", false);
+    /// `GET /mandatorAdmin/ibanRules`.
+    pub const LIST_IBAN_RULES: Self = Self::new("list IBAN rules", true);
+    /// `POST /mandatorAdmin/ibanRules`.
+    pub const CREATE_IBAN_RULES: Self = Self::new("create IBAN rules", false);
+    /// `POST /mandatorAdmin/ibanRules/delete` (a repeat answers 404 for the rules gone).
+    pub const DELETE_IBAN_RULES: Self = Self::new("delete IBAN rules", false);
 
     /// An operation named `name` (a short human name such as `get web form`). `idempotent`:
     /// whether sending the request twice has the effect of sending it once (GET, DELETE,

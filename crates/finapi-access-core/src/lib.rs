@@ -118,6 +118,7 @@ mod sessions;
 // The public clients and their operations, on the pipeline and the token sources.
 mod builder;
 mod client;
+mod mandator;
 mod session;
 mod users;
 

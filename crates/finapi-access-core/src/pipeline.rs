@@ -204,6 +204,19 @@ impl<T> ApiRequest<T> {
         self
     }
 
+    /// A JSON body that passed its checks: `validation` is the body's own `validate()`
+    /// result. On an error the request is [refused](Self::refused) and the body not encoded.
+    pub fn checked_json_body(
+        self,
+        value: &impl serde::Serialize,
+        validation: Result<(), ValidationError>,
+    ) -> Self {
+        match validation {
+            Ok(()) => self.json_body(value),
+            Err(e) => self.refused(e),
+        }
+    }
+
     /// A form body (`Content-Type: application/x-www-form-urlencoded`).
     pub fn form_body<'p>(mut self, pairs: impl IntoIterator<Item = (&'p str, &'p str)>) -> Self {
         // Sized for a token grant, so that encoding one does not grow the buffer.

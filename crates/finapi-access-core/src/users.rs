@@ -149,11 +149,7 @@ impl AccessClient {
             )
             .secret(params.old_client_secret.expose_secret())
             .secret(params.new_client_secret.expose_secret());
-        let request = match params.validate() {
-            Ok(()) => request.json_body(params),
-            Err(e) => request.refused(e),
-        };
-        self.send(request)
+        self.send(request.checked_json_body(params, params.validate()))
     }
 
     /// Deletes users in bulk (`POST /mandatorAdmin/deleteUsers`, the mandator admin client's
@@ -187,11 +183,9 @@ impl UserSession {
     /// Edits the user (`PATCH /users`): at least one field must be set (an empty edit is
     /// refused before sending); `""` clears the email or phone.
     pub fn update_user(&self, params: &UserUpdateParams) -> Call<'_, User> {
-        let request = self.user_request(Operation::UPDATE_USER, Method::PATCH);
-        let request = match params.validate() {
-            Ok(()) => request.json_body(params),
-            Err(e) => request.refused(e),
-        };
+        let request = self
+            .user_request(Operation::UPDATE_USER, Method::PATCH)
+            .checked_json_body(params, params.validate());
         self.send(request.json_response())
     }
 

@@ -18,7 +18,11 @@ use crate::reply::{Reply, RequestCtx, bad_request, forbidden, json};
 use crate::state::{State, user_key};
 use crate::users::parse_json_object;
 
-fn require_admin(state: &State, ctx: &RequestCtx, headers: &HeaderMap) -> Result<(), Response> {
+pub(crate) fn require_admin(
+    state: &State,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+) -> Result<(), Response> {
     let client = require_client(state, ctx, headers)?;
     if state.is_mandator_admin(&client) {
         Ok(())
@@ -50,11 +54,80 @@ fn parse_number(ctx: &RequestCtx, name: &str, value: &str) -> Result<u32, Respon
     })
 }
 
+/// Page, page size and order of a list: `page` from 1, `perPage` 1 to 500 (default 20),
+/// `order` by `field` only (`field`, `field,asc` or `field,desc`, case-insensitive).
+pub(crate) struct Paged {
+    pub(crate) page: u32,
+    pub(crate) per_page: u32,
+    pub(crate) descending: bool,
+}
+
+impl Paged {
+    pub(crate) fn parse(ctx: &RequestCtx, raw: &str, field: &str) -> Result<Self, Response> {
+        let mut paged = Self {
+            page: 1,
+            per_page: 20,
+            descending: false,
+        };
+        for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
+            match name.as_ref() {
+                "page" => paged.page = parse_number(ctx, &name, &value)?,
+                "perPage" => paged.per_page = parse_number(ctx, &name, &value)?,
+                "order" => {
+                    let lower = value.to_ascii_lowercase();
+                    let field = field.to_ascii_lowercase();
+                    paged.descending = match lower.strip_prefix(field.as_str()) {
+                        Some("" | ",asc") => false,
+                        Some(",desc") => true,
+                        _ => {
+                            return Err(bad_request(
+                                ctx,
+                                ErrorCode::UnsupportedOrder,
+                                format!(
+                                    "Unsupported order '{value}': only {field},asc or {field},desc"
+                                ),
+                            ));
+                        }
+                    };
+                }
+                _ => {}
+            }
+        }
+        if !(1..=MAX_PER_PAGE).contains(&paged.per_page) {
+            return Err(bad_request(
+                ctx,
+                ErrorCode::IllegalPageSize,
+                format!("perPage must be 1 to {MAX_PER_PAGE}"),
+            ));
+        }
+        if paged.page < 1 {
+            return Err(bad_request(
+                ctx,
+                ErrorCode::BadRequest,
+                "page must be at least 1",
+            ));
+        }
+        Ok(paged)
+    }
+
+    /// This page of `items` (sorted ascending), with its paging information.
+    pub(crate) fn page_of<T>(&self, mut items: Vec<T>) -> (Vec<T>, Paging) {
+        if self.descending {
+            items.reverse();
+        }
+        let total = items.len() as u64;
+        let per_page = self.per_page as usize;
+        let start = (self.page as usize - 1).saturating_mul(per_page);
+        let page = items.into_iter().skip(start).take(per_page).collect();
+        (page, Paging::new(self.page, self.per_page, total))
+    }
+}
+
 /// The query, carried in the models' [`UserListQuery`] and checked with the emulator's own
 /// rules (`rules.rs`), not the SDK's.
-fn parse_query(ctx: &RequestCtx, raw: &str) -> Result<UserListQuery, Response> {
+fn parse_query(ctx: &RequestCtx, raw: &str) -> Result<(UserListQuery, Paged), Response> {
+    let paged = Paged::parse(ctx, raw, "userId")?;
     let mut query = UserListQuery::new();
-    let mut descending = false;
     for (name, value) in form_urlencoded::parse(raw.as_bytes()) {
         let value = value.into_owned();
         match name.as_ref() {
@@ -76,38 +149,8 @@ fn parse_query(ctx: &RequestCtx, raw: &str) -> Result<UserListQuery, Response> {
             "userId" => query.user_id = Some(value),
             "isDeleted" => query.is_deleted = Some(parse_bool(ctx, &name, &value)?),
             "isLocked" => query.is_locked = Some(parse_bool(ctx, &name, &value)?),
-            "page" => query.page = parse_number(ctx, &name, &value)?,
-            "perPage" => query.per_page = parse_number(ctx, &name, &value)?,
-            "order" => {
-                let lower = value.to_ascii_lowercase();
-                descending = match lower.as_str() {
-                    "userid" | "userid,asc" => false,
-                    "userid,desc" => true,
-                    _ => {
-                        return Err(bad_request(
-                            ctx,
-                            ErrorCode::UnsupportedOrder,
-                            format!("Unsupported order '{value}': only userId,asc or userId,desc"),
-                        ));
-                    }
-                };
-            }
             _ => {}
         }
-    }
-    if !(1..=MAX_PER_PAGE).contains(&query.per_page) {
-        return Err(bad_request(
-            ctx,
-            ErrorCode::IllegalPageSize,
-            format!("perPage must be 1 to {MAX_PER_PAGE}"),
-        ));
-    }
-    if query.page < 1 {
-        return Err(bad_request(
-            ctx,
-            ErrorCode::BadRequest,
-            "page must be at least 1",
-        ));
     }
     let dates = [
         ("minRegistrationDate", &query.min_registration_date),
@@ -125,12 +168,7 @@ fn parse_query(ctx: &RequestCtx, raw: &str) -> Result<UserListQuery, Response> {
                 .map_err(|e| bad_request(ctx, ErrorCode::BadRequest, e.to_string()))?;
         }
     }
-    query.order = vec![if descending {
-        finapi_access_types::SortDirection::Descending
-    } else {
-        finapi_access_types::SortDirection::Ascending
-    }];
-    Ok(query)
+    Ok((query, paged))
 }
 
 fn in_range(value: Option<&str>, min: Option<&String>, max: Option<&String>) -> bool {
@@ -149,7 +187,7 @@ pub(crate) async fn get_user_list(
     RawQuery(raw): RawQuery,
 ) -> Reply {
     require_admin(&state, &ctx, &headers)?;
-    let query = parse_query(&ctx, raw.as_deref().unwrap_or_default())?;
+    let (query, paged) = parse_query(&ctx, raw.as_deref().unwrap_or_default())?;
     let store = state.store();
     let active = store
         .users
@@ -212,14 +250,8 @@ pub(crate) async fn get_user_list(
         })
         .collect();
     users.sort_by_key(|u| user_key(&u.user_id));
-    if query.order.first() == Some(&finapi_access_types::SortDirection::Descending) {
-        users.reverse();
-    }
-    let total = users.len() as u64;
-    let per_page = query.per_page as usize;
-    let start = (query.page as usize - 1).saturating_mul(per_page);
-    let page_users: Vec<UserInfo> = users.into_iter().skip(start).take(per_page).collect();
-    let page = UserInfoPage::new(page_users, Paging::new(query.page, query.per_page, total));
+    let (page_users, paging) = paged.page_of(users);
+    let page = UserInfoPage::new(page_users, paging);
     Ok(json(StatusCode::OK, &page))
 }
 

@@ -59,6 +59,14 @@ pub(crate) fn require_user(
     }
 }
 
+/// The method a POST stands for (`X-HTTP-Method-Override`, upper case), if it says one.
+pub(crate) fn method_override(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-http-method-override")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_uppercase)
+}
+
 fn has_content_type(headers: &HeaderMap, expected: &str) -> bool {
     headers
         .get(header::CONTENT_TYPE)

@@ -44,7 +44,8 @@ impl EmulatorClient {
 }
 
 /// The emulator's configuration. The default knows [`DEFAULT_CLIENT_ID`] and
-/// [`DEFAULT_ADMIN_CLIENT_ID`], issues tokens for 3600 s, verifies new users automatically,
+/// [`DEFAULT_ADMIN_CLIENT_ID`], issues access tokens for 3600 s and refresh tokens that do
+/// not expire, verifies new users automatically,
 /// locks a user after 5 failed logins and listens on a free loopback port.
 ///
 /// ```
@@ -60,7 +61,9 @@ impl EmulatorClient {
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
     pub(crate) clients: Vec<EmulatorClient>,
-    pub(crate) token_lifetime: Duration,
+    pub(crate) client_token_lifetime: Duration,
+    pub(crate) user_token_lifetime: Duration,
+    pub(crate) refresh_token_lifetime: Duration,
     pub(crate) auto_verify_users: bool,
     pub(crate) auto_update_allowed: bool,
     pub(crate) max_login_attempts: u32,
@@ -98,7 +101,9 @@ impl Default for EmulatorConfig {
                     DEFAULT_ADMIN_CLIENT_SECRET,
                 ),
             ],
-            token_lifetime: Duration::from_secs(3600),
+            client_token_lifetime: Duration::from_secs(3600),
+            user_token_lifetime: Duration::from_secs(3600),
+            refresh_token_lifetime: Duration::ZERO,
             auto_verify_users: true,
             auto_update_allowed: true,
             max_login_attempts: 5,
@@ -126,15 +131,41 @@ impl EmulatorConfig {
         self
     }
 
-    /// The lifetime of access tokens; `Duration::ZERO` means they never expire.
-    /// Whole seconds count, as in finAPI.
+    /// The lifetime of client and user access tokens; `Duration::ZERO` means they never
+    /// expire. Whole seconds count, as in finAPI. Each client starts with it; its client
+    /// configuration (`PATCH /clientConfiguration`) changes it at run time.
     #[must_use]
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
-        self.token_lifetime = lifetime;
+        self.client_token_lifetime = lifetime;
+        self.user_token_lifetime = lifetime;
         self
     }
 
-    /// Whether new users are verified at once (finAPI's `isUserAutoVerificationEnabled`).
+    /// The lifetime of client access tokens (`clientAccessTokensValidityPeriod`, default
+    /// 3600 s).
+    #[must_use]
+    pub fn client_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.client_token_lifetime = lifetime;
+        self
+    }
+
+    /// The lifetime of user access tokens (`userAccessTokensValidityPeriod`, default 3600 s).
+    #[must_use]
+    pub fn user_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.user_token_lifetime = lifetime;
+        self
+    }
+
+    /// The lifetime of refresh tokens (`refreshTokensValidityPeriod`; default
+    /// `Duration::ZERO`: they never expire unless revoked).
+    #[must_use]
+    pub fn refresh_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.refresh_token_lifetime = lifetime;
+        self
+    }
+
+    /// Whether new users are verified at once (finAPI's `isUserAutoVerificationEnabled`,
+    /// which finAPI sets and the client configuration shows).
     #[must_use]
     pub fn auto_verify_users(mut self, enabled: bool) -> Self {
         self.auto_verify_users = enabled;

@@ -34,6 +34,9 @@
 
 mod admin;
 mod auth;
+mod categorization;
+
+mod client_config;
 mod config;
 mod reply;
 mod rules;
@@ -60,7 +63,7 @@ pub use config::{
 };
 pub use webform::callbacks::CallbackDelivery;
 
-use crate::reply::{RequestCtx, api_error};
+use crate::reply::{Language, RequestCtx, api_error};
 use crate::state::State;
 
 const REQUEST_ID: &str = "x-request-id";
@@ -113,6 +116,28 @@ fn router_with_state(state: Arc<State>) -> Router {
             .route(
                 &format!("{base}/mandatorAdmin/changeClientCredentials"),
                 post(admin::change_client_credentials),
+            )
+            .route(
+                &format!("{base}/mandatorAdmin/keywordRules"),
+                get(categorization::list_keyword_rules).post(categorization::create_keyword_rules),
+            )
+            .route(
+                &format!("{base}/mandatorAdmin/keywordRules/delete"),
+                post(categorization::delete_keyword_rules),
+            )
+            .route(
+                &format!("{base}/mandatorAdmin/ibanRules"),
+                get(categorization::list_iban_rules).post(categorization::create_iban_rules),
+            )
+            .route(
+                &format!("{base}/mandatorAdmin/ibanRules/delete"),
+                post(categorization::delete_iban_rules),
+            )
+            .route(
+                &format!("{base}/clientConfiguration"),
+                get(client_config::get_configuration)
+                    .patch(client_config::edit_configuration)
+                    .post(client_config::post_configuration),
             )
             .route(
                 &format!("{base}/bankConnections/{{id}}"),
@@ -221,6 +246,12 @@ async fn request_context(mut request: Request, next: Next) -> Response {
     let ctx = RequestCtx {
         request_id: request_id.clone(),
         endpoint: format!("{} {}", request.method(), request.uri().path()),
+        language: Language::from_header(
+            request
+                .headers()
+                .get(http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        ),
     };
     let mut response = if too_long {
         api_error(
@@ -353,6 +384,31 @@ impl EmulatorHandle {
     /// Moves the emulator's clock forward, so tests can expire tokens without waiting.
     pub fn advance_clock(&self, by: Duration) {
         self.state.advance(by);
+    }
+
+    /// A client's configuration, as `GET /clientConfiguration` with its token answers.
+    pub fn client_configuration(
+        &self,
+        client_id: &str,
+    ) -> finapi_access_types::ClientConfiguration {
+        self.state.configuration(client_id)
+    }
+
+    /// Changes a client's configuration at run time, also the fields finAPI sets and the
+    /// API cannot edit (`is_user_auto_verification_enabled`, `max_user_login_attempts`), as
+    /// finAPI's support would. The emulator obeys it from the next request on.
+    ///
+    /// ```
+    /// # async fn demo(emulator: finapi_access_emulator::EmulatorHandle) {
+    /// emulator.configure_client(emulator.client_id(), |c| c.max_user_login_attempts = 2);
+    /// # }
+    /// ```
+    pub fn configure_client(
+        &self,
+        client_id: &str,
+        change: impl FnOnce(&mut finapi_access_types::ClientConfiguration),
+    ) {
+        self.state.update_configuration(client_id, change);
     }
 
     /// Marks a user verified (or not), as finAPI's verify-user service will.

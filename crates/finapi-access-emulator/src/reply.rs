@@ -5,11 +5,83 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use finapi_access_types::{ErrorCode, ErrorDetails, ErrorMessage, ErrorType, OAuthError};
 
-/// What every error body needs from the request: its id and endpoint.
+/// What every error body needs from the request: its id, endpoint and language.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestCtx {
     pub(crate) request_id: String,
     pub(crate) endpoint: String,
+    pub(crate) language: Language,
+}
+
+/// The languages finAPI answers in (`Accept-Language`: `de`, `en`, `cs`, `sk`; subtags are
+/// ignored; German when none is given or none is supported).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Language {
+    #[default]
+    De,
+    En,
+    Cs,
+    Sk,
+}
+
+impl Language {
+    /// The supported language the client prefers most (highest `q`, then the first listed).
+    pub(crate) fn from_header(value: Option<&str>) -> Self {
+        let Some(value) = value else {
+            return Self::default();
+        };
+        let mut best: Option<(f32, Self)> = None;
+        for entry in value.split(',') {
+            let mut parts = entry.split(';');
+            let tag = parts.next().unwrap_or_default().trim();
+            let primary = tag.split('-').next().unwrap_or_default();
+            let language = match primary.to_ascii_lowercase().as_str() {
+                "de" => Self::De,
+                "en" => Self::En,
+                "cs" => Self::Cs,
+                "sk" => Self::Sk,
+                _ => continue,
+            };
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+                best = Some((q, language));
+            }
+        }
+        best.map_or_else(Self::default, |(_, language)| language)
+    }
+}
+
+/// The messages finAPI itself writes for situations a client passes on to its end user,
+/// in the request's language. Other messages are for developers and stay English, as
+/// finAPI's TECHNICAL messages mostly are.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Message {
+    BadUserCredentials,
+    UserLocked,
+    UserNotVerified,
+}
+
+impl Message {
+    pub(crate) fn text(self, language: Language) -> &'static str {
+        use Language::{Cs, De, En, Sk};
+        match (self, language) {
+            (Self::BadUserCredentials, De) => "Ungültige Benutzerdaten",
+            (Self::BadUserCredentials, En) => "Bad user credentials",
+            (Self::BadUserCredentials, Cs) => "Neplatné přihlašovací údaje uživatele",
+            (Self::BadUserCredentials, Sk) => "Neplatné prihlasovacie údaje používateľa",
+            (Self::UserLocked, De) => "Der Benutzer ist gesperrt",
+            (Self::UserLocked, En) => "User is locked",
+            (Self::UserLocked, Cs) => "Uživatel je zablokován",
+            (Self::UserLocked, Sk) => "Používateľ je zablokovaný",
+            (Self::UserNotVerified, De) => "Der Benutzer ist nicht verifiziert",
+            (Self::UserNotVerified, En) => "User is not verified",
+            (Self::UserNotVerified, Cs) => "Uživatel není ověřen",
+            (Self::UserNotVerified, Sk) => "Používateľ nie je overený",
+        }
+    }
 }
 
 /// A handler's answer: success or a finAPI error, both already responses.
@@ -158,6 +230,27 @@ mod tests {
             "2026-10-25 02:00:00.000",
             "back to CET at 01:00 UTC"
         );
+    }
+
+    #[test]
+    fn accept_language_picks_the_preferred_supported_language() {
+        assert_eq!(
+            Language::from_header(None),
+            Language::De,
+            "finAPI's default"
+        );
+        assert_eq!(
+            Language::from_header(Some("en-US")),
+            Language::En,
+            "subtags ignored"
+        );
+        assert_eq!(Language::from_header(Some("fr, cs;q=0.5")), Language::Cs);
+        assert_eq!(
+            Language::from_header(Some("de;q=0.3, sk;q=0.8")),
+            Language::Sk
+        );
+        assert_eq!(Language::from_header(Some("fr")), Language::De);
+        assert_eq!(Language::from_header(Some("en;q=0")), Language::De);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use finapi_access_types::ValidationError;
 
 /// finAPI's general allowed characters: `A-Z a-z 0-9`, space, `& ( ) { } [ ] . : , ; ? ! + -
 /// _ $ @ # ~ \` ^ €` and U+00A1 to U+02AF (the spec's email/phone pattern, anchored).
-fn general(c: char) -> bool {
+pub(crate) fn general(c: char) -> bool {
     matches!(c, 'A'..='Z' | 'a'..='z' | '0'..='9' | '\u{A1}'..='\u{2AF}')
         || matches!(
             c,

@@ -5,6 +5,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use finapi_access_types::ClientConfiguration;
+
 use crate::config::{EmulatorClient, EmulatorConfig};
 
 /// Who a token belongs to.
@@ -61,6 +63,18 @@ struct RefreshRecord {
     client: String,
     user: String,
     grant: u64,
+    expires_at: Option<Instant>,
+}
+
+/// How long new tokens live (the issuing client's configuration; zero: never expire).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lifetimes {
+    pub(crate) access: Duration,
+    pub(crate) refresh: Duration,
+}
+
+fn deadline(now: Instant, lifetime: Duration) -> Option<Instant> {
+    (!lifetime.is_zero()).then(|| now + lifetime)
 }
 
 /// An issued or reused token, as the token endpoint reports it.
@@ -133,7 +147,7 @@ impl Store {
         &mut self,
         subject: Subject,
         with_refresh: bool,
-        lifetime: Duration,
+        lifetimes: Lifetimes,
         now: Instant,
     ) -> Issued {
         if let Some(token) = self.current.get(&subject)
@@ -161,15 +175,16 @@ impl Store {
                         client: client.clone(),
                         user: user.clone(),
                         grant,
+                        expires_at: deadline(now, lifetimes.refresh),
                     },
                 );
                 Some(token)
             }
             _ => None,
         };
-        let access_token = self.add_access(subject, grant, lifetime, now);
+        let access_token = self.add_access(subject, grant, lifetimes.access, now);
         Issued {
-            expires_in: lifetime.as_secs(),
+            expires_in: lifetimes.access.as_secs(),
             access_token,
             refresh_token,
         }
@@ -183,7 +198,7 @@ impl Store {
         now: Instant,
     ) -> String {
         let token = new_token();
-        let expires_at = (!lifetime.is_zero()).then(|| now + lifetime);
+        let expires_at = deadline(now, lifetime);
         self.current.insert(subject.clone(), token.clone());
         self.access.insert(
             token.clone(),
@@ -207,7 +222,7 @@ impl Store {
         let record = self
             .refresh
             .get(refresh_token)
-            .filter(|r| r.client == client)?;
+            .filter(|r| r.client == client && r.expires_at.is_none_or(|at| now < at))?;
         let (user, grant) = (record.user.clone(), record.grant);
         if self.users.get(&user).is_none_or(|u| u.locked) {
             return None;
@@ -308,13 +323,25 @@ pub(crate) struct State {
     changed_secrets: Mutex<HashMap<String, String>>,
     pub(crate) store: Mutex<Store>,
     pub(crate) webforms: Mutex<crate::webform::WebFormStore>,
+    configurations: Mutex<HashMap<String, ClientConfiguration>>,
+    rules: Mutex<crate::categorization::RuleStore>,
     clock_offset: Mutex<Duration>,
     token_requests: AtomicU64,
 }
 
 impl State {
     pub(crate) fn new(config: EmulatorConfig) -> Self {
+        let configurations = config
+            .clients
+            .iter()
+            .map(|c| {
+                let initial = crate::client_config::initial(&config, c.mandator_admin);
+                (c.client_id.clone(), initial)
+            })
+            .collect();
         Self {
+            configurations: Mutex::new(configurations),
+            rules: Mutex::default(),
             config,
             store: Mutex::new(Store::default()),
             changed_secrets: Mutex::default(),
@@ -328,6 +355,48 @@ impl State {
     pub(crate) fn today(&self) -> String {
         let offset = *self.clock_offset.lock().unwrap_or_else(|e| e.into_inner());
         crate::reply::finapi_date(std::time::SystemTime::now() + offset)[..10].to_owned()
+    }
+
+    /// A client's configuration (a known client's; the defaults for another).
+    pub(crate) fn configuration(&self, client: &str) -> ClientConfiguration {
+        self.configurations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(client)
+            .cloned()
+            .unwrap_or_else(|| crate::client_config::initial(&self.config, false))
+    }
+
+    /// Changes a client's configuration and returns the new one.
+    pub(crate) fn update_configuration(
+        &self,
+        client: &str,
+        change: impl FnOnce(&mut ClientConfiguration),
+    ) -> ClientConfiguration {
+        let mut configurations = self
+            .configurations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let configuration = configurations
+            .entry(client.to_owned())
+            .or_insert_with(|| crate::client_config::initial(&self.config, false));
+        change(configuration);
+        configuration.clone()
+    }
+
+    /// How long the tokens `client` requests now live: its client or user access token
+    /// period, and its refresh token period.
+    pub(crate) fn lifetimes(&self, client: &str, for_user: bool) -> Lifetimes {
+        let configuration = self.configuration(client);
+        let secs = |period: i32| Duration::from_secs(u64::try_from(period).unwrap_or(0));
+        Lifetimes {
+            access: secs(if for_user {
+                configuration.user_access_tokens_validity_period
+            } else {
+                configuration.client_access_tokens_validity_period
+            }),
+            refresh: secs(configuration.refresh_tokens_validity_period),
+        }
     }
 
     /// Whether `client_id` is a mandator admin client.
@@ -355,6 +424,11 @@ impl State {
 
     pub(crate) fn advance(&self, by: Duration) {
         *self.clock_offset.lock().unwrap_or_else(|e| e.into_inner()) += by;
+    }
+
+    /// The mandator's categorisation rules (never held together with `store()`).
+    pub(crate) fn rules(&self) -> std::sync::MutexGuard<'_, crate::categorization::RuleStore> {
+        self.rules.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
@@ -410,6 +484,10 @@ mod tests {
     use super::*;
 
     const HOUR: Duration = Duration::from_secs(3600);
+    const HOURS: Lifetimes = Lifetimes {
+        access: HOUR,
+        refresh: Duration::ZERO,
+    };
 
     fn user_u() -> UserRecord {
         UserRecord {
@@ -438,16 +516,16 @@ mod tests {
     fn the_same_valid_token_is_returned_again() {
         let mut store = Store::default();
         let now = Instant::now();
-        let a = store.issue(Subject::Client("c".into()), false, HOUR, now);
+        let a = store.issue(Subject::Client("c".into()), false, HOURS, now);
         let b = store.issue(
             Subject::Client("c".into()),
             false,
-            HOUR,
+            HOURS,
             now + Duration::from_secs(100),
         );
         assert_eq!(a.access_token, b.access_token);
         assert_eq!(b.expires_in, 3500);
-        let c = store.issue(Subject::Client("c".into()), false, HOUR, now + HOUR);
+        let c = store.issue(Subject::Client("c".into()), false, HOURS, now + HOUR);
         assert_ne!(
             a.access_token, c.access_token,
             "expired tokens are replaced"
@@ -459,7 +537,7 @@ mod tests {
         let mut store = Store::default();
         store.users.insert("u".into(), user_u());
         let now = Instant::now();
-        let issued = store.issue(user_subject(), true, HOUR, now);
+        let issued = store.issue(user_subject(), true, HOURS, now);
         let refresh = issued.refresh_token.unwrap();
         assert!(store.subject_of(&issued.access_token, now).is_some());
         store.revoke("other-client", &refresh, RevokeHint::RefreshToken);
@@ -477,13 +555,45 @@ mod tests {
         let mut store = Store::default();
         store.users.insert("u".into(), user_u());
         let now = Instant::now();
-        let issued = store.issue(user_subject(), true, HOUR, now);
+        let issued = store.issue(user_subject(), true, HOURS, now);
         store.revoke("c", &issued.access_token, RevokeHint::AccessToken);
         assert!(store.subject_of(&issued.access_token, now).is_none());
         let again = store
             .refresh("c", issued.refresh_token.as_deref().unwrap(), HOUR, now)
             .unwrap();
         assert_ne!(again.access_token, issued.access_token);
+    }
+
+    #[test]
+    fn refresh_tokens_expire_on_their_own_period() {
+        let mut store = Store::default();
+        store.users.insert("u".into(), user_u());
+        let now = Instant::now();
+        let lifetimes = Lifetimes {
+            access: Duration::from_secs(60),
+            refresh: Duration::from_secs(120),
+        };
+        let issued = store.issue(user_subject(), true, lifetimes, now);
+        let refresh = issued.refresh_token.unwrap();
+        let later = now + Duration::from_secs(90);
+        let again = store
+            .refresh("c", &refresh, lifetimes.access, later)
+            .unwrap();
+        assert_ne!(
+            again.access_token, issued.access_token,
+            "the access token expired"
+        );
+        assert!(
+            store
+                .refresh(
+                    "c",
+                    &refresh,
+                    lifetimes.access,
+                    now + Duration::from_secs(121)
+                )
+                .is_none(),
+            "the refresh token expired"
+        );
     }
 
     #[test]
@@ -497,15 +607,23 @@ mod tests {
     fn tokens_about_to_expire_never_report_zero() {
         let mut store = Store::default();
         let now = Instant::now();
-        store.issue(Subject::Client("c".into()), false, HOUR, now);
+        store.issue(Subject::Client("c".into()), false, HOURS, now);
         let late = store.issue(
             Subject::Client("c".into()),
             false,
-            HOUR,
+            HOURS,
             now + HOUR - Duration::from_millis(10),
         );
         assert_eq!(late.expires_in, 1);
-        let never = store.issue(Subject::Client("d".into()), false, Duration::ZERO, now);
+        let never = store.issue(
+            Subject::Client("d".into()),
+            false,
+            Lifetimes {
+                access: Duration::ZERO,
+                refresh: Duration::ZERO,
+            },
+            now,
+        );
         assert_eq!(never.expires_in, 0);
     }
 }

@@ -10,7 +10,7 @@ use finapi_access_types::{AccessToken, ErrorCode, ExpiresIn, RefreshToken, Token
 
 use crate::auth::{parse_form, require_client, require_content_type, required};
 use crate::reply::{
-    Reply, RequestCtx, api_error, bad_request, empty_ok, forbidden, json, unauthorized,
+    Message, Reply, RequestCtx, api_error, bad_request, empty_ok, forbidden, json, unauthorized,
 };
 use crate::state::{Issued, RevokeHint, State, Subject, user_key};
 
@@ -46,25 +46,27 @@ pub(crate) async fn token(
         return Err(unauthorized("invalid_client", "Bad client credentials"));
     };
     let client_id = client.client_id.clone();
-    let lifetime = state.config.token_lifetime;
     let now = state.now();
     match required(&ctx, &form, "grant_type")? {
         "client_credentials" => {
+            let lifetimes = state.lifetimes(&client_id, false);
             let issued = state
                 .store()
-                .issue(Subject::Client(client_id), false, lifetime, now);
+                .issue(Subject::Client(client_id), false, lifetimes, now);
             Ok(token_reply(issued))
         }
         "password" => {
             let username = required(&ctx, &form, "username")?;
             let password = required(&ctx, &form, "password")?;
             let key = user_key(username);
+            let lifetimes = state.lifetimes(&client_id, true);
+            let max_attempts = state.configuration(&client_id).max_user_login_attempts;
             let mut store = state.store();
             let Some(user) = store.users.get_mut(&key) else {
                 return Err(bad_request(
                     &ctx,
                     ErrorCode::BadRequest,
-                    "Bad user credentials",
+                    Message::BadUserCredentials.text(ctx.language),
                 ));
             };
             if user.locked {
@@ -72,24 +74,23 @@ pub(crate) async fn token(
                     &ctx,
                     StatusCode::LOCKED,
                     ErrorCode::Locked,
-                    "User is locked",
+                    Message::UserLocked.text(ctx.language),
                 ));
             }
             if user.password != password {
                 user.failed_logins += 1;
-                let max = state.config.max_login_attempts;
-                if max > 0 && user.failed_logins >= max {
+                if max_attempts > 0 && i64::from(user.failed_logins) >= i64::from(max_attempts) {
                     user.locked = true;
                     store.revoke_user(&key);
                 }
                 return Err(bad_request(
                     &ctx,
                     ErrorCode::BadRequest,
-                    "Bad user credentials",
+                    Message::BadUserCredentials.text(ctx.language),
                 ));
             }
             if !user.verified {
-                return Err(forbidden(&ctx, "User is not verified"));
+                return Err(forbidden(&ctx, Message::UserNotVerified.text(ctx.language)));
             }
             user.failed_logins = 0;
             user.last_active = Some(state.today());
@@ -97,10 +98,11 @@ pub(crate) async fn token(
                 client: client_id,
                 user: key,
             };
-            Ok(token_reply(store.issue(subject, true, lifetime, now)))
+            Ok(token_reply(store.issue(subject, true, lifetimes, now)))
         }
         "refresh_token" => {
             let refresh_token = required(&ctx, &form, "refresh_token")?;
+            let lifetime = state.lifetimes(&client_id, true).access;
             let issued = state
                 .store()
                 .refresh(&client_id, refresh_token, lifetime, now);

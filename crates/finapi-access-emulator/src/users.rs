@@ -80,7 +80,10 @@ pub(crate) async fn create_user(
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    require_client(&state, &ctx, &headers)?;
+    let client = require_client(&state, &ctx, &headers)?;
+    let auto_verify = state
+        .configuration(&client)
+        .is_user_auto_verification_enabled;
     let body = parse_json_object(&ctx, &headers, &body)?;
     let id = match optional_str(&ctx, &body, "id")? {
         Some(id) => {
@@ -145,7 +148,7 @@ pub(crate) async fn create_user(
         email,
         phone,
         auto_update,
-        verified: state.config.auto_verify_users,
+        verified: auto_verify,
         failed_logins: 0,
         locked: false,
         busy: false,
@@ -297,11 +300,7 @@ pub(crate) async fn post_users(
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    let override_method = headers
-        .get("x-http-method-override")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_ascii_uppercase);
-    match override_method.as_deref() {
+    match crate::auth::method_override(&headers).as_deref() {
         Some("PATCH") => update_user(state, ctx, headers, body).await,
         Some("DELETE") => delete_user(state, ctx, headers).await,
         _ => create_user(state, ctx, headers, body).await,
@@ -316,11 +315,7 @@ pub(crate) async fn post_user_by_id(
     headers: HeaderMap,
     user_id: Path<String>,
 ) -> Reply {
-    let is_delete = headers
-        .get("x-http-method-override")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|m| m.eq_ignore_ascii_case("DELETE"));
-    if is_delete {
+    if crate::auth::method_override(&headers).as_deref() == Some("DELETE") {
         delete_unverified_user(state, ctx, headers, user_id).await
     } else {
         Err(api_error(

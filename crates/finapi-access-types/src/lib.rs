@@ -29,6 +29,8 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod categorization;
+pub mod config;
 pub mod error;
 pub mod secret;
 pub mod token;
@@ -38,6 +40,16 @@ pub mod validated;
 pub use admin::{
     ChangeClientCredentialsParams, DeletedUsers, MAX_PER_PAGE, MonthlyUserStats, Paging,
     SortDirection, UserIdentifiersParams, UserInfo, UserInfoPage, UserListQuery,
+};
+pub use categorization::{
+    Category, IbanRule, IbanRuleList, IbanRulePage, IbanRuleParams, IbanRulesParams,
+    IdentifierList, KeywordRule, KeywordRuleList, KeywordRulePage, KeywordRuleParams,
+    KeywordRulesParams, RuleDirection, RuleIdentifiers, RuleListQuery, TransactionDirection,
+    check_iban,
+};
+pub use config::{
+    ClientConfiguration, ClientConfigurationParams, MandatorLicense, PreferredConsentType, Product,
+    WebFormMode,
 };
 pub use error::{
     ErrorCode, ErrorDetails, ErrorMessage, ErrorType, MultiStepAuthentication, OAuthError,

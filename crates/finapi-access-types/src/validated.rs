@@ -68,7 +68,7 @@ pub fn is_user_id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-_.+@".contains(c)
 }
 
-fn check_length(
+pub(crate) fn check_length(
     field: &'static str,
     value: &str,
     min: usize,
@@ -86,7 +86,7 @@ fn check_length(
     Ok(())
 }
 
-fn check_chars(
+pub(crate) fn check_chars(
     field: &'static str,
     value: &str,
     allowed: fn(char) -> bool,

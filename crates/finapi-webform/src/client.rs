@@ -252,8 +252,5 @@ pub(crate) fn with_body<B: serde::Serialize>(
     body: &B,
     validate: impl FnOnce(&B) -> Result<(), ValidationError>,
 ) -> ApiRequest<()> {
-    match validate(body) {
-        Ok(()) => request.json_body(body),
-        Err(e) => request.refused(e),
-    }
+    request.checked_json_body(body, validate(body))
 }
