@@ -41,6 +41,7 @@ pub mod emulator_webform_cases;
 pub mod harness;
 pub mod hostile;
 pub mod lifecycle_cases;
+pub mod mandator_cases;
 pub mod resilience_cases;
 pub mod spec;
 pub mod users_cases;

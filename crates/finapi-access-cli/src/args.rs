@@ -79,6 +79,10 @@ pub(crate) enum Command {
     /// Mandator administration (needs the mandator admin client's credentials).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The client's configuration: token validity periods, user verification, the
+    /// failed-login limit, callbacks (with the client's own token).
+    #[command(subcommand)]
+    ClientConfig(ClientConfigCommand),
     /// Web Form 2.0: web forms and tasks (with the user's token), profiles and translations
     /// (with the mandator admin's token).
     #[command(subcommand)]
@@ -229,6 +233,12 @@ pub(crate) enum AdminCommand {
     /// The mandator's users.
     #[command(subcommand)]
     Users(AdminUsersCommand),
+    /// Keyword rules of the transaction categorisation (mandator-wide).
+    #[command(subcommand)]
+    KeywordRules(KeywordRulesCommand),
+    /// IBAN rules of the transaction categorisation (mandator-wide).
+    #[command(subcommand)]
+    IbanRules(IbanRulesCommand),
     /// Change a client's secret (with the mandator admin's credentials in FINAPI_CLIENT_ID and
     /// FINAPI_CLIENT_SECRET). The old and the new secret come from FINAPI_OLD_CLIENT_SECRET and
     /// FINAPI_NEW_CLIENT_SECRET, else from two lines of standard input. finAPI revokes the
@@ -243,6 +253,152 @@ pub(crate) enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ClientConfigCommand {
+    /// Show the configuration.
+    ///
+    /// Example: finapi-access client-config get --json
+    Get {
+        /// Print JSON (finAPI's ClientConfiguration) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change the configuration; only the options given are sent. New validity periods apply
+    /// to tokens requested afterwards.
+    ///
+    /// Example: finapi-access client-config set --user-token-validity 900 --refresh-token-validity 0
+    Set(ClientConfigSetArgs),
+}
+
+/// The configuration fields to change.
+#[derive(Debug, Args)]
+pub(crate) struct ClientConfigSetArgs {
+    /// Validity of new client access tokens in seconds (at least 60, or 0 = never expire).
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) client_token_validity: Option<u64>,
+    /// Validity of new user access tokens in seconds (at least 60, or 0 = never expire).
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) user_token_validity: Option<u64>,
+    /// Validity of new refresh tokens in seconds (at least 60, or 0 = never expire).
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) refresh_token_validity: Option<u64>,
+    /// Where batch update notifications go ("" clears it).
+    #[arg(long, value_name = "URL")]
+    pub(crate) user_notification_callback_url: Option<String>,
+    /// Where user deletion notifications go ("" clears it).
+    #[arg(long, value_name = "URL")]
+    pub(crate) user_synchronization_callback_url: Option<String>,
+    /// The FinTS product registration number (0-9 A-F, at most 25; "" clears it).
+    #[arg(long, value_name = "NUMBER")]
+    pub(crate) fints_product_registration_number: Option<String>,
+    /// Whether beta banks are available.
+    #[arg(long, value_name = "true|false")]
+    pub(crate) beta_banks: Option<bool>,
+    /// Print JSON (the new ClientConfiguration) instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Which transactions a rule applies to.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum DirectionArg {
+    /// Positive amounts.
+    Income,
+    /// Negative amounts.
+    Spending,
+    /// Both (finAPI creates one rule per direction).
+    Both,
+}
+
+/// Paging of a rule list.
+#[derive(Debug, Args)]
+pub(crate) struct RuleListArgs {
+    /// The page, from 1.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) page: u32,
+    /// Rules per page, 1 to 500.
+    #[arg(long, default_value_t = 20)]
+    pub(crate) per_page: u32,
+    /// Order by id.
+    #[arg(long, value_enum, default_value_t = OrderArg::Asc)]
+    pub(crate) order: OrderArg,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// The rules to delete.
+#[derive(Debug, Args)]
+pub(crate) struct RuleDeleteArgs {
+    /// A rule id (repeat for more).
+    #[arg(long = "id", required = true)]
+    pub(crate) ids: Vec<i64>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeywordRulesCommand {
+    /// List the mandator's keyword rules.
+    ///
+    /// Example: finapi-access admin keyword-rules list --per-page 100
+    List(RuleListArgs),
+    /// Create a keyword rule for all the mandator's users.
+    ///
+    /// Example: finapi-access admin keyword-rules create --category-id 201 --direction spending --keyword REWE --keyword EDEKA
+    Create {
+        /// The category the rule assigns.
+        #[arg(long)]
+        category_id: i64,
+        /// Which transactions it applies to.
+        #[arg(long, value_enum)]
+        direction: DirectionArg,
+        /// A keyword (repeat for more, 1 to 100).
+        #[arg(long = "keyword", required = true)]
+        keywords: Vec<String>,
+        /// Every keyword must be found (default: any one).
+        #[arg(long)]
+        all_must_match: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete keyword rules.
+    ///
+    /// Example: finapi-access admin keyword-rules delete --id 1 --id 2
+    Delete(RuleDeleteArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum IbanRulesCommand {
+    /// List the mandator's IBAN rules.
+    ///
+    /// Example: finapi-access admin iban-rules list
+    List(RuleListArgs),
+    /// Create an IBAN rule for all the mandator's users.
+    ///
+    /// Example: finapi-access admin iban-rules create --iban "DE89 3704 0044 0532 0130 00" --category-id 101 --direction income
+    Create {
+        /// The counterpart's IBAN (spaces allowed).
+        #[arg(long)]
+        iban: String,
+        /// The category the rule assigns.
+        #[arg(long)]
+        category_id: i64,
+        /// Which transactions it applies to.
+        #[arg(long, value_enum)]
+        direction: DirectionArg,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete IBAN rules.
+    ///
+    /// Example: finapi-access admin iban-rules delete --id 3
+    Delete(RuleDeleteArgs),
 }
 
 #[derive(Debug, Subcommand)]

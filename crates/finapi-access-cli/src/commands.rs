@@ -33,6 +33,15 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Admin(AdminCommand::Users(command)) => {
             crate::manage::admin_users(&cli.global, command).await
         }
+        Command::Admin(AdminCommand::KeywordRules(command)) => {
+            crate::mandator::keyword_rules(&cli.global, command).await
+        }
+        Command::Admin(AdminCommand::IbanRules(command)) => {
+            crate::mandator::iban_rules(&cli.global, command).await
+        }
+        Command::ClientConfig(command) => {
+            crate::mandator::client_config(&cli.global, command).await
+        }
         Command::Webform(command) => crate::webform::run(&cli.global, command).await,
         Command::Emulator(args) => emulator(&args).await,
     }

@@ -10,6 +10,7 @@
 mod args;
 mod commands;
 mod manage;
+mod mandator;
 mod target;
 mod webform;
 
