@@ -69,7 +69,11 @@ pub async fn client_configuration_is_read_changed_and_obeyed(make: MakeTransport
         Some("https://example.com/finapi/deleted")
     );
     let read = client.client_configuration().await.unwrap();
-    assert_eq!(read.into_inner(), changed.into_inner(), "GET shows the change");
+    assert_eq!(
+        read.into_inner(),
+        changed.into_inner(),
+        "GET shows the change"
+    );
     let other = admin(&s, ApiVersion::V2)
         .client_configuration()
         .await

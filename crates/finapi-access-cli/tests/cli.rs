@@ -574,6 +574,14 @@ fn every_subcommand_has_help_with_an_example() {
         &["admin", "users", "list"],
         &["admin", "users", "delete"],
         &["admin", "change-client-credentials"],
+        &["admin", "keyword-rules", "list"],
+        &["admin", "keyword-rules", "create"],
+        &["admin", "keyword-rules", "delete"],
+        &["admin", "iban-rules", "list"],
+        &["admin", "iban-rules", "create"],
+        &["admin", "iban-rules", "delete"],
+        &["client-config", "get"],
+        &["client-config", "set"],
         &["emulator"],
         &["webform", "create", "bank-connection-import"],
         &["webform", "create", "standalone-payment"],
@@ -885,4 +893,133 @@ async fn admin_changes_a_client_secret() {
         .build()
         .unwrap();
     renewed.fetch_client_token().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_config_get_and_set_change_what_the_server_obeys() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let set = run(against(&emulator).args([
+        "client-config",
+        "set",
+        "--user-token-validity",
+        "900",
+        "--refresh-token-validity",
+        "0",
+        "--user-synchronization-callback-url",
+        "https://example.com/deleted",
+        "--json",
+    ]));
+    assert!(set.status.success());
+    let configuration = &stdout_json(&set)["configuration"];
+    assert_eq!(configuration["userAccessTokensValidityPeriod"], 900);
+    assert_eq!(configuration["refreshTokensValidityPeriod"], 0);
+    let text = run(against(&emulator).args(["client-config", "get"]));
+    assert!(text.status.success());
+    let shown = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        shown.contains("user access tokens          900 s"),
+        "{shown}"
+    );
+    assert!(shown.contains("https://example.com/deleted"), "{shown}");
+    // The server obeys it: a new user token lives 900 s.
+    let client = sdk_client(&emulator);
+    let user = client.create_user(UserCreateParams::new()).await.unwrap();
+    let token = client
+        .fetch_user_token(&user.id, &user.password)
+        .await
+        .unwrap();
+    assert_eq!(token.expires_in.as_secs(), 900);
+
+    let bad =
+        run(against(&emulator).args(["client-config", "set", "--client-token-validity", "59"]));
+    assert_eq!(bad.status.code(), Some(2), "refused before sending");
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("clientAccessTokensValidityPeriod"), "{err}");
+    let nothing = run(against(&emulator).args(["client-config", "set"]));
+    assert_eq!(nothing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("nothing to change"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_keyword_and_iban_rules() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let admin = || {
+        let mut command = cli();
+        command
+            .env(
+                "FINAPI_CLIENT_ID",
+                finapi_access_emulator::DEFAULT_ADMIN_CLIENT_ID,
+            )
+            .env(
+                "FINAPI_CLIENT_SECRET",
+                finapi_access_emulator::DEFAULT_ADMIN_CLIENT_SECRET,
+            )
+            .args(["--base-url", emulator.base_url()]);
+        command
+    };
+    let created = run(admin().args([
+        "admin",
+        "keyword-rules",
+        "create",
+        "--category-id",
+        "201",
+        "--direction",
+        "both",
+        "--keyword",
+        "REWE",
+        "--keyword",
+        "EDEKA",
+        "--json",
+    ]));
+    assert!(created.status.success());
+    let rules = stdout_json(&created)["created"]["keywordRules"].clone();
+    assert_eq!(rules.as_array().unwrap().len(), 2);
+    let listed = run(admin().args(["admin", "keyword-rules", "list"]));
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        text.contains("REWE, EDEKA") && text.contains("(2 rules)"),
+        "{text}"
+    );
+    let first = rules[0]["id"].as_i64().unwrap().to_string();
+    let deleted = run(admin().args(["admin", "keyword-rules", "delete", "--id", &first, "--json"]));
+    assert!(deleted.status.success());
+    assert_eq!(
+        stdout_json(&deleted)["deleted"][0]
+            .as_i64()
+            .unwrap()
+            .to_string(),
+        first
+    );
+    let again = run(admin().args(["admin", "keyword-rules", "delete", "--id", &first]));
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("404"));
+
+    let iban = run(admin().args([
+        "admin",
+        "iban-rules",
+        "create",
+        "--iban",
+        "DE89 3704 0044 0532 0130 00",
+        "--category-id",
+        "101",
+        "--direction",
+        "income",
+    ]));
+    assert!(iban.status.success());
+    assert!(String::from_utf8_lossy(&iban.stdout).contains("DE89370400440532013000"));
+    let typo = run(admin().args([
+        "admin",
+        "iban-rules",
+        "create",
+        "--iban",
+        "DE89370400440532013001",
+        "--category-id",
+        "101",
+        "--direction",
+        "income",
+    ]));
+    assert_eq!(typo.status.code(), Some(2), "refused before sending");
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("check digits"));
+    let listed = run(admin().args(["admin", "iban-rules", "list", "--json"]));
+    assert_eq!(stdout_json(&listed)["page"]["paging"]["totalCount"], 1);
 }
