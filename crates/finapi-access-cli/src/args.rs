@@ -145,6 +145,30 @@ pub(crate) enum TokenCommand {
         #[command(flatten)]
         output: TokenOutput,
     },
+    /// Revoke a token this client obtained (with the client's token). The token comes from
+    /// FINAPI_REVOKE_TOKEN or standard input, never the command line.
+    ///
+    /// Example: FINAPI_REVOKE_TOKEN=... finapi-access --env sandbox token revoke --kind refresh
+    Revoke {
+        /// What to revoke: the access token only, the refresh token (and its grant's access
+        /// tokens), or the whole grant of an access token.
+        #[arg(long, value_enum, default_value_t = RevokeKind::Access)]
+        kind: RevokeKind,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What `token revoke` revokes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum RevokeKind {
+    /// The access token (its refresh token stays usable).
+    Access,
+    /// A refresh token and the access tokens of its grant.
+    Refresh,
+    /// An access token's whole grant, refresh token included.
+    Grant,
 }
 
 /// How a token is printed.

@@ -26,6 +26,9 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Token(TokenCommand::User { user_id, output }) => {
             token_user(&cli.global, &user_id, &output).await
         }
+        Command::Token(TokenCommand::Revoke { kind, json }) => {
+            revoke_token(&cli.global, kind, json).await
+        }
         Command::Users(command) => crate::manage::users(&cli.global, command).await,
         Command::Admin(AdminCommand::ChangeClientCredentials { client_id, json }) => {
             change_client_credentials(&cli.global, &client_id, json).await
@@ -471,6 +474,46 @@ async fn change_client_credentials(
             "changed the secret of client {client_id}; its access tokens are revoked (request id {})",
             done.request_id()
         );
+    }
+    Ok(())
+}
+
+/// `token revoke`: the token from `FINAPI_REVOKE_TOKEN` or standard input.
+async fn revoke_token(
+    global: &Global,
+    kind: crate::args::RevokeKind,
+    json_out: bool,
+) -> Result<(), CliError> {
+    use crate::args::RevokeKind;
+    use finapi_access_core::types::{AccessToken, RefreshToken};
+    let token = from_env_or_stdin("FINAPI_REVOKE_TOKEN", "token to revoke: ")?;
+    if token.is_empty() {
+        return Err(CliError::config(
+            "no token: set FINAPI_REVOKE_TOKEN or pass it on standard input",
+        ));
+    }
+    let target = target::resolve(global, false).await?;
+    announce(&target, json_out);
+    let client = &target.client;
+    let done = match kind {
+        RevokeKind::Access => client.revoke_access_token(&AccessToken::new(token)).await,
+        RevokeKind::Refresh => client.revoke_refresh_token(&RefreshToken::new(token)).await,
+        RevokeKind::Grant => client.revoke_grant(&AccessToken::new(token)).await,
+    }
+    .map_err(|e| CliError::call(None, &e))?;
+    let what = match kind {
+        RevokeKind::Access => "access token",
+        RevokeKind::Refresh => "refresh token",
+        RevokeKind::Grant => "grant",
+    };
+    if json_out {
+        print_json(&json!({
+            "server": server_json(&target),
+            "revoked": what,
+            "requestId": done.request_id().as_str(),
+        }));
+    } else {
+        println!("revoked the {what} (request id {})", done.request_id());
     }
     Ok(())
 }

@@ -563,6 +563,7 @@ fn every_subcommand_has_help_with_an_example() {
         &["onboard"][..],
         &["token", "client"],
         &["token", "user"],
+        &["token", "revoke"],
         &["users", "create"],
         &["users", "get"],
         &["users", "update"],
@@ -1022,4 +1023,27 @@ async fn admin_keyword_and_iban_rules() {
     assert!(String::from_utf8_lossy(&typo.stderr).contains("check digits"));
     let listed = run(admin().args(["admin", "iban-rules", "list", "--json"]));
     assert_eq!(stdout_json(&listed)["page"]["paging"]["totalCount"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_revoke_takes_the_token_from_the_environment() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let client = sdk_client(&emulator);
+    let user = client.create_user(UserCreateParams::new()).await.unwrap();
+    let token = client
+        .fetch_user_token(&user.id, &user.password)
+        .await
+        .unwrap();
+    let access = token.access_token.expose_secret().to_owned();
+    let revoked = run(against(&emulator)
+        .env("FINAPI_REVOKE_TOKEN", &access)
+        .args(["token", "revoke", "--kind", "grant"]));
+    assert!(revoked.status.success());
+    assert!(!String::from_utf8_lossy(&revoked.stdout).contains(&access));
+    // The grant is gone: its refresh token no longer works.
+    let refresh = token.refresh_token.clone().unwrap();
+    let err = client.refresh_user_token(&refresh).await.unwrap_err();
+    assert_eq!(err.status(), Some(http::StatusCode::BAD_REQUEST));
+    let missing = run(against(&emulator).args(["token", "revoke"]));
+    assert_eq!(missing.status.code(), Some(2));
 }
