@@ -223,7 +223,7 @@ fn parse_changes(ctx: &RequestCtx, body: &Value) -> Result<Vec<Change>, Response
         // "If a value is stored, this will always be 'XXXXX'."
         let value = (!number.is_empty()).then(|| "XXXXX".to_owned());
         changes.push(Box::new(move |c| {
-            c.fin_ts_product_registration_number = value
+            c.fin_ts_product_registration_number = value;
         }));
     }
     let texts: [(&str, usize, TextSetter); 3] = [

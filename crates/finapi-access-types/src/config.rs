@@ -320,10 +320,18 @@ impl ClientConfigurationParams {
         for (field, url) in urls {
             if let Some(url) = url {
                 check_length(field, url, 0, MAX_CALLBACK_URL_LENGTH)?;
-                if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+                let rest = url
+                    .strip_prefix("https://")
+                    .or_else(|| url.strip_prefix("http://"));
+                let has_host = rest.is_some_and(|rest| {
+                    !rest.is_empty()
+                        && !rest.starts_with('/')
+                        && !rest.contains(char::is_whitespace)
+                });
+                if !(url.is_empty() || has_host) {
                     return Err(ValidationError::new(
                         field,
-                        "must be an http(s) URL, or \"\" to clear it",
+                        "must be an http(s) URL with a host, or \"\" to clear it",
                     ));
                 }
             }
