@@ -160,13 +160,6 @@ fn list_query(args: &RuleListArgs) -> Result<RuleListQuery, CliError> {
     Ok(query)
 }
 
-fn print_paging(paging: &Paging) {
-    println!(
-        "page {} of {} ({} rules)",
-        paging.page, paging.page_count, paging.total_count
-    );
-}
-
 fn keyword_line(rule: &KeywordRule) {
     println!(
         "{:>6}  {:<8}  category {} ({})  {}{}",
@@ -194,13 +187,112 @@ fn iban_line(rule: &IbanRule) {
     );
 }
 
-fn print_deleted(target: &Target, ids: &[i64], json_out: bool) {
-    if json_out {
-        print_json(&json!({"server": server_json(target), "deleted": ids}));
+/// Which rules a command works on.
+#[derive(Clone, Copy)]
+enum Kind {
+    Keyword,
+    Iban,
+}
+
+/// One page of rules, printed as JSON or one line each.
+async fn list(global: &Global, kind: Kind, args: RuleListArgs) -> Result<(), CliError> {
+    let query = list_query(&args)?;
+    let target = target::resolve(global, true).await?;
+    announce(&target, args.json);
+    let client = &target.client;
+    let (paging, page): (Paging, _) = match kind {
+        Kind::Keyword => {
+            let page = client
+                .list_keyword_rules(&query)
+                .await
+                .map_err(|e| call(&e))?;
+            if !args.json {
+                page.keyword_rules.iter().for_each(keyword_line);
+            }
+            (page.paging, json!(page.into_inner()))
+        }
+        Kind::Iban => {
+            let page = client.list_iban_rules(&query).await.map_err(|e| call(&e))?;
+            if !args.json {
+                page.iban_rules.iter().for_each(iban_line);
+            }
+            (page.paging, json!(page.into_inner()))
+        }
+    };
+    if args.json {
+        print_json(&json!({"server": server_json(&target), "page": page}));
     } else {
-        let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        println!(
+            "page {} of {} ({} rules)",
+            paging.page, paging.page_count, paging.total_count
+        );
+    }
+    Ok(())
+}
+
+/// The rules to create, checked.
+enum Creation {
+    Keyword(KeywordRulesParams),
+    Iban(IbanRulesParams),
+}
+
+async fn create(global: &Global, creation: Creation, json_out: bool) -> Result<(), CliError> {
+    match &creation {
+        Creation::Keyword(rules) => rules.validate(),
+        Creation::Iban(rules) => rules.validate(),
+    }
+    .map_err(|e| invalid(&e))?;
+    let target = target::resolve(global, true).await?;
+    announce(&target, json_out);
+    let created = match &creation {
+        Creation::Keyword(rules) => {
+            let created = target
+                .client
+                .create_keyword_rules(rules)
+                .await
+                .map_err(|e| call(&e))?;
+            if !json_out {
+                created.keyword_rules.iter().for_each(keyword_line);
+            }
+            json!(created.into_inner())
+        }
+        Creation::Iban(rules) => {
+            let created = target
+                .client
+                .create_iban_rules(rules)
+                .await
+                .map_err(|e| call(&e))?;
+            if !json_out {
+                created.iban_rules.iter().for_each(iban_line);
+            }
+            json!(created.into_inner())
+        }
+    };
+    if json_out {
+        print_json(&json!({"server": server_json(&target), "created": created}));
+    }
+    Ok(())
+}
+
+async fn delete(global: &Global, kind: Kind, args: RuleDeleteArgs) -> Result<(), CliError> {
+    let target = target::resolve(global, true).await?;
+    announce(&target, args.json);
+    let deleted = match kind {
+        Kind::Keyword => target.client.delete_keyword_rules(args.ids).await,
+        Kind::Iban => target.client.delete_iban_rules(args.ids).await,
+    }
+    .map_err(|e| call(&e))?;
+    if args.json {
+        print_json(&json!({"server": server_json(&target), "deleted": deleted.identifiers}));
+    } else {
+        let ids: Vec<String> = deleted
+            .identifiers
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         println!("deleted: {}", ids.join(", "));
     }
+    Ok(())
 }
 
 /// `admin keyword-rules list|create|delete`.
@@ -209,23 +301,7 @@ pub(crate) async fn keyword_rules(
     command: KeywordRulesCommand,
 ) -> Result<(), CliError> {
     match command {
-        KeywordRulesCommand::List(args) => {
-            let query = list_query(&args)?;
-            let target = target::resolve(global, true).await?;
-            announce(&target, args.json);
-            let page = target
-                .client
-                .list_keyword_rules(&query)
-                .await
-                .map_err(|e| call(&e))?
-                .into_inner();
-            if args.json {
-                print_json(&json!({"server": server_json(&target), "page": page}));
-            } else {
-                page.keyword_rules.iter().for_each(keyword_line);
-                print_paging(&page.paging);
-            }
-        }
+        KeywordRulesCommand::List(args) => list(global, Kind::Keyword, args).await,
         KeywordRulesCommand::Create {
             category_id,
             direction: dir,
@@ -238,88 +314,30 @@ pub(crate) async fn keyword_rules(
                 rule = rule.all_must_match();
             }
             let rules = KeywordRulesParams::new(vec![rule]);
-            rules.validate().map_err(|e| invalid(&e))?;
-            let target = target::resolve(global, true).await?;
-            announce(&target, json);
-            let created = target
-                .client
-                .create_keyword_rules(&rules)
-                .await
-                .map_err(|e| call(&e))?
-                .into_inner();
-            if json {
-                print_json(&json!({"server": server_json(&target), "created": created}));
-            } else {
-                created.keyword_rules.iter().for_each(keyword_line);
-            }
+            create(global, Creation::Keyword(rules), json).await
         }
-        KeywordRulesCommand::Delete(RuleDeleteArgs { ids, json }) => {
-            let target = target::resolve(global, true).await?;
-            announce(&target, json);
-            let deleted = target
-                .client
-                .delete_keyword_rules(ids)
-                .await
-                .map_err(|e| call(&e))?;
-            print_deleted(&target, &deleted.identifiers, json);
-        }
+        KeywordRulesCommand::Delete(args) => delete(global, Kind::Keyword, args).await,
     }
-    Ok(())
 }
 
 /// `admin iban-rules list|create|delete`.
 pub(crate) async fn iban_rules(global: &Global, command: IbanRulesCommand) -> Result<(), CliError> {
     match command {
-        IbanRulesCommand::List(args) => {
-            let query = list_query(&args)?;
-            let target = target::resolve(global, true).await?;
-            announce(&target, args.json);
-            let page = target
-                .client
-                .list_iban_rules(&query)
-                .await
-                .map_err(|e| call(&e))?
-                .into_inner();
-            if args.json {
-                print_json(&json!({"server": server_json(&target), "page": page}));
-            } else {
-                page.iban_rules.iter().for_each(iban_line);
-                print_paging(&page.paging);
-            }
-        }
+        IbanRulesCommand::List(args) => list(global, Kind::Iban, args).await,
         IbanRulesCommand::Create {
             iban,
             category_id,
             direction: dir,
             json,
         } => {
-            let rules =
-                IbanRulesParams::new(vec![IbanRuleParams::new(iban, category_id, direction(dir))]);
-            rules.validate().map_err(|e| invalid(&e))?;
-            let target = target::resolve(global, true).await?;
-            announce(&target, json);
-            let created = target
-                .client
-                .create_iban_rules(&rules)
-                .await
-                .map_err(|e| call(&e))?
-                .into_inner();
-            if json {
-                print_json(&json!({"server": server_json(&target), "created": created}));
-            } else {
-                created.iban_rules.iter().for_each(iban_line);
-            }
+            let rule = IbanRuleParams::new(iban, category_id, direction(dir));
+            create(
+                global,
+                Creation::Iban(IbanRulesParams::new(vec![rule])),
+                json,
+            )
+            .await
         }
-        IbanRulesCommand::Delete(RuleDeleteArgs { ids, json }) => {
-            let target = target::resolve(global, true).await?;
-            announce(&target, json);
-            let deleted = target
-                .client
-                .delete_iban_rules(ids)
-                .await
-                .map_err(|e| call(&e))?;
-            print_deleted(&target, &deleted.identifiers, json);
-        }
+        IbanRulesCommand::Delete(args) => delete(global, Kind::Iban, args).await,
     }
-    Ok(())
 }

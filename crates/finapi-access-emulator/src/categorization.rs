@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use finapi_access_types::{
     Category, ErrorCode, IbanRule, IbanRuleList, IbanRulePage, IdentifierList, KeywordRule,
-    KeywordRuleList, KeywordRulePage, TransactionDirection,
+    KeywordRuleList, KeywordRulePage, Paging, TransactionDirection,
 };
 use serde_json::Value;
 
@@ -294,36 +294,67 @@ pub(crate) async fn create_iban_rules(
     Ok(json(StatusCode::CREATED, &IbanRuleList::new(out)))
 }
 
-/// `GET /mandatorAdmin/keywordRules`: ordered by id.
+/// A page of the rules `pick` chooses, ordered by id.
+fn list<T: Clone, P: serde::Serialize>(
+    state: &State,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    raw: Option<&str>,
+    pick: fn(&RuleStore) -> &BTreeMap<i64, T>,
+    page: fn(Vec<T>, Paging) -> P,
+) -> Reply {
+    require_admin(state, ctx, headers)?;
+    let paged = Paged::parse(ctx, raw.unwrap_or_default(), "id")?;
+    let all = pick(&state.rules()).values().cloned().collect();
+    let (rules, paging) = paged.page_of(all);
+    Ok(json(StatusCode::OK, &page(rules, paging)))
+}
+
+/// `GET /mandatorAdmin/keywordRules`.
 pub(crate) async fn list_keyword_rules(
     AxumState(state): AxumState<Arc<State>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Reply {
-    require_admin(&state, &ctx, &headers)?;
-    let paged = Paged::parse(&ctx, raw.as_deref().unwrap_or_default(), "id")?;
-    let all = state.rules().keyword.values().cloned().collect();
-    let (rules, paging) = paged.page_of(all);
-    Ok(json(StatusCode::OK, &KeywordRulePage::new(rules, paging)))
+    list(
+        &state,
+        &ctx,
+        &headers,
+        raw.as_deref(),
+        |r| &r.keyword,
+        KeywordRulePage::new,
+    )
 }
 
-/// `GET /mandatorAdmin/ibanRules`: ordered by id.
+/// `GET /mandatorAdmin/ibanRules`.
 pub(crate) async fn list_iban_rules(
     AxumState(state): AxumState<Arc<State>>,
     Extension(ctx): Extension<RequestCtx>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Reply {
-    require_admin(&state, &ctx, &headers)?;
-    let paged = Paged::parse(&ctx, raw.as_deref().unwrap_or_default(), "id")?;
-    let all = state.rules().iban.values().cloned().collect();
-    let (rules, paging) = paged.page_of(all);
-    Ok(json(StatusCode::OK, &IbanRulePage::new(rules, paging)))
+    list(
+        &state,
+        &ctx,
+        &headers,
+        raw.as_deref(),
+        |r| &r.iban,
+        IbanRulePage::new,
+    )
 }
 
-/// The `ids` of a delete body.
-fn ids(ctx: &RequestCtx, headers: &HeaderMap, body: &[u8]) -> Result<Vec<i64>, Response> {
+/// Deletes the rules whose ids the body lists from those `pick` chooses (all or none: 404
+/// names the first unknown one) and answers the ids in ascending order.
+fn delete<T>(
+    state: &State,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    body: &[u8],
+    kind: Kind,
+    pick: fn(&mut RuleStore) -> &mut BTreeMap<i64, T>,
+) -> Reply {
+    require_admin(state, ctx, headers)?;
     let body = parse_json_object(ctx, headers, body)?;
     let Some(Value::Array(ids)) = body.get("ids") else {
         return Err(bad_request(
@@ -332,19 +363,13 @@ fn ids(ctx: &RequestCtx, headers: &HeaderMap, body: &[u8]) -> Result<Vec<i64>, R
             "Missing field 'ids'",
         ));
     };
-    ids.iter()
+    let ids = ids
+        .iter()
         .map(Value::as_i64)
         .collect::<Option<Vec<i64>>>()
-        .ok_or_else(|| field_error(ctx, "ids", "must be integers"))
-}
-
-/// Deletes the rules with `ids` from `rules` (all or none: 404 names the first unknown one).
-fn delete_from<T>(
-    ctx: &RequestCtx,
-    kind: Kind,
-    rules: &mut BTreeMap<i64, T>,
-    ids: Vec<i64>,
-) -> Reply {
+        .ok_or_else(|| field_error(ctx, "ids", "must be integers"))?;
+    let mut store = state.rules();
+    let rules = pick(&mut store);
     if let Some(unknown) = ids.iter().find(|id| !rules.contains_key(id)) {
         return Err(api_error(
             ctx,
@@ -368,9 +393,9 @@ pub(crate) async fn delete_keyword_rules(
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    require_admin(&state, &ctx, &headers)?;
-    let ids = ids(&ctx, &headers, &body)?;
-    delete_from(&ctx, Kind::Keyword, &mut state.rules().keyword, ids)
+    delete(&state, &ctx, &headers, &body, Kind::Keyword, |r| {
+        &mut r.keyword
+    })
 }
 
 /// `POST /mandatorAdmin/ibanRules/delete`.
@@ -380,7 +405,5 @@ pub(crate) async fn delete_iban_rules(
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    require_admin(&state, &ctx, &headers)?;
-    let ids = ids(&ctx, &headers, &body)?;
-    delete_from(&ctx, Kind::Iban, &mut state.rules().iban, ids)
+    delete(&state, &ctx, &headers, &body, Kind::Iban, |r| &mut r.iban)
 }

@@ -142,12 +142,23 @@ fn direction_is_known(direction: &RuleDirection) -> Result<(), ValidationError> 
     Ok(())
 }
 
-fn check_count(field: &'static str, count: usize) -> Result<(), ValidationError> {
-    if count == 0 || count > MAX_RULES_PER_REQUEST {
+/// 1 to 100 rules, each valid; an error names the rule (`field[index].…`).
+fn validate_rules<T>(
+    field: &'static str,
+    rules: &[T],
+    validate: fn(&T) -> Result<(), ValidationError>,
+) -> Result<(), ValidationError> {
+    if rules.is_empty() || rules.len() > MAX_RULES_PER_REQUEST {
         return Err(ValidationError::new(
             field,
-            format!("must hold 1 to {MAX_RULES_PER_REQUEST} rules (got {count})"),
+            format!(
+                "must hold 1 to {MAX_RULES_PER_REQUEST} rules (got {})",
+                rules.len()
+            ),
         ));
+    }
+    for (index, rule) in rules.iter().enumerate() {
+        validate(rule).map_err(|e| e.within(&format!("{field}[{index}]")))?;
     }
     Ok(())
 }
@@ -185,12 +196,11 @@ impl KeywordRulesParams {
     ///
     /// A [`ValidationError`] naming the field, e.g. `keywordRules[2].keywords[0]`.
     pub fn validate(&self) -> Result<(), ValidationError> {
-        check_count("keywordRules", self.keyword_rules.len())?;
-        for (index, rule) in self.keyword_rules.iter().enumerate() {
-            rule.validate()
-                .map_err(|e| e.within(&format!("keywordRules[{index}]")))?;
-        }
-        Ok(())
+        validate_rules(
+            "keywordRules",
+            &self.keyword_rules,
+            KeywordRuleParams::validate,
+        )
     }
 }
 
@@ -296,12 +306,7 @@ impl IbanRulesParams {
     ///
     /// A [`ValidationError`] naming the field, e.g. `ibanRules[0].iban`.
     pub fn validate(&self) -> Result<(), ValidationError> {
-        check_count("ibanRules", self.iban_rules.len())?;
-        for (index, rule) in self.iban_rules.iter().enumerate() {
-            rule.validate()
-                .map_err(|e| e.within(&format!("ibanRules[{index}]")))?;
-        }
-        Ok(())
+        validate_rules("ibanRules", &self.iban_rules, IbanRuleParams::validate)
     }
 }
 
