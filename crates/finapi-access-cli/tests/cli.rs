@@ -47,6 +47,22 @@ fn against(emulator: &EmulatorHandle) -> Command {
     command
 }
 
+/// The CLI with the emulator's mandator admin credentials.
+fn as_admin(emulator: &EmulatorHandle) -> Command {
+    let mut command = cli();
+    command
+        .env(
+            "FINAPI_CLIENT_ID",
+            finapi_access_emulator::DEFAULT_ADMIN_CLIENT_ID,
+        )
+        .env(
+            "FINAPI_CLIENT_SECRET",
+            finapi_access_emulator::DEFAULT_ADMIN_CLIENT_SECRET,
+        )
+        .args(["--base-url", emulator.base_url()]);
+    command
+}
+
 fn sdk_client(emulator: &EmulatorHandle) -> AccessClient {
     AccessClient::builder()
         .base_url(emulator.base_url())
@@ -461,20 +477,7 @@ async fn admin_users_list_and_delete() {
             .await
             .unwrap();
     }
-    let admin = || {
-        let mut command = cli();
-        command
-            .env(
-                "FINAPI_CLIENT_ID",
-                finapi_access_emulator::DEFAULT_ADMIN_CLIENT_ID,
-            )
-            .env(
-                "FINAPI_CLIENT_SECRET",
-                finapi_access_emulator::DEFAULT_ADMIN_CLIENT_SECRET,
-            )
-            .args(["--base-url", emulator.base_url()]);
-        command
-    };
+    let admin = || as_admin(&emulator);
     let listed = run(admin().args([
         "admin",
         "users",
@@ -944,20 +947,7 @@ async fn client_config_get_and_set_change_what_the_server_obeys() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_keyword_and_iban_rules() {
     let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
-    let admin = || {
-        let mut command = cli();
-        command
-            .env(
-                "FINAPI_CLIENT_ID",
-                finapi_access_emulator::DEFAULT_ADMIN_CLIENT_ID,
-            )
-            .env(
-                "FINAPI_CLIENT_SECRET",
-                finapi_access_emulator::DEFAULT_ADMIN_CLIENT_SECRET,
-            )
-            .args(["--base-url", emulator.base_url()]);
-        command
-    };
+    let admin = || as_admin(&emulator);
     let created = run(admin().args([
         "admin",
         "keyword-rules",

@@ -178,9 +178,7 @@ impl Grants {
         let request =
             ApiRequest::url(Operation::REVOKE, Method::POST, self.revoke_url.clone()).secret(token);
         match self.api_version {
-            ApiVersion::V1 => pairs
-                .into_iter()
-                .fold(request, |request, (name, value)| request.query(name, value)),
+            ApiVersion::V1 => request.query_pairs(pairs),
             ApiVersion::V2 => request.form_body(pairs),
         }
     }

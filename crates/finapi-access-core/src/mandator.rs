@@ -53,13 +53,7 @@ impl AccessClient {
         query: &RuleListQuery,
     ) -> Call<'_, T> {
         let request = self.rules_request(operation, Method::GET, rest);
-        let request = match query.validate() {
-            Ok(()) => query
-                .to_pairs()
-                .iter()
-                .fold(request, |request, (name, value)| request.query(name, value)),
-            Err(e) => request.refused(e),
-        };
+        let request = request.checked_query(query.to_pairs(), query.validate());
         self.send(request.json_response())
     }
 

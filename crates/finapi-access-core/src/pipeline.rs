@@ -180,6 +180,29 @@ impl<T> ApiRequest<T> {
         self
     }
 
+    /// Appends query parameters, in order.
+    pub fn query_pairs<N: AsRef<str>, V: AsRef<str>>(
+        self,
+        pairs: impl IntoIterator<Item = (N, V)>,
+    ) -> Self {
+        pairs.into_iter().fold(self, |request, (name, value)| {
+            request.query(name.as_ref(), value.as_ref())
+        })
+    }
+
+    /// Query parameters that passed their checks: `validation` is the query's own
+    /// `validate()` result. On an error the request is [refused](Self::refused).
+    pub fn checked_query<N: AsRef<str>, V: AsRef<str>>(
+        self,
+        pairs: impl IntoIterator<Item = (N, V)>,
+        validation: Result<(), ValidationError>,
+    ) -> Self {
+        match validation {
+            Ok(()) => self.query_pairs(pairs),
+            Err(e) => self.refused(e),
+        }
+    }
+
     /// Adds a header. A value that cannot travel in a header fails the call before
     /// anything is sent, naming the header.
     pub fn header(mut self, name: HeaderName, value: &str) -> Self {

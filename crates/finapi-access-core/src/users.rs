@@ -100,13 +100,7 @@ impl AccessClient {
     /// page, date formats).
     pub fn list_users(&self, query: &UserListQuery) -> Call<'_, UserInfoPage> {
         let mut request = self.admin_request(Operation::LIST_USERS, Method::GET, "/getUserList");
-        request = match query.validate() {
-            Ok(()) => query
-                .to_pairs()
-                .iter()
-                .fold(request, |request, (name, value)| request.query(name, value)),
-            Err(e) => request.refused(e),
-        };
+        request = request.checked_query(query.to_pairs(), query.validate());
         self.send(request.json_response())
     }
 

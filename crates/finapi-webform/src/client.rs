@@ -237,13 +237,7 @@ pub(crate) fn with_query(
     query: &finapi_webform_types::ListQuery,
     with_order: bool,
 ) -> ApiRequest<()> {
-    match query.validate() {
-        Ok(()) => query
-            .to_pairs(with_order)
-            .iter()
-            .fold(request, |request, (name, value)| request.query(name, value)),
-        Err(e) => request.refused(e),
-    }
+    request.checked_query(query.to_pairs(with_order), query.validate())
 }
 
 /// A request with a JSON body checked by `validate` first.
