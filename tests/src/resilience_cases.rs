@@ -174,3 +174,47 @@ pub async fn a_call_timeout_overrides_the_client_timeout(make: MakeTransport) {
         started.elapsed()
     );
 }
+
+/// Transport failures name their cause, read from the source chain: a refused connection,
+/// `https://` to a server that speaks plain http (TLS), and no answer in time.
+pub async fn transport_failures_name_their_cause(make: MakeTransport) {
+    use finapi_access_core::FailureCause;
+
+    let cause_of = |err: &Error| err.transport_error().map(|t| t.cause());
+    let quick = |url: &str| {
+        AccessClient::builder()
+            .base_url(url)
+            .credentials("c", ClientSecret::new("s"))
+            .shared_transport(make())
+            .retry_policy(finapi_access_core::RetryPolicy::disabled())
+            .timeout(Duration::from_millis(400))
+            .build()
+            .unwrap()
+    };
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let err = quick(&format!("http://127.0.0.1:{port}"))
+        .fetch_client_token()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        cause_of(&err),
+        Some(FailureCause::ConnectionRefused),
+        "{err}"
+    );
+    assert!(err.to_string().contains("refused"), "{err}");
+
+    // https:// to the emulator, which speaks plain http.
+    let s = start(make, EmulatorConfig::default()).await;
+    let plain = s.emulator.base_url().replace("http://", "https://");
+    let err = quick(&plain).fetch_client_token().await.unwrap_err();
+    assert_eq!(cause_of(&err), Some(FailureCause::Tls), "{err}");
+    assert!(err.to_string().contains("TLS"), "{err}");
+
+    // A server that never answers.
+    let (url, _) = serve(Behaviour::Silent).await;
+    let err = quick(&url).fetch_client_token().await.unwrap_err();
+    assert_eq!(cause_of(&err), Some(FailureCause::Timeout), "{err}");
+}

@@ -19,6 +19,7 @@ macro_rules! suite {
                 an_ambiguous_create_is_reported_not_retried,
                 timed_out_token_requests_are_retried,
                 a_call_timeout_overrides_the_client_timeout,
+                transport_failures_name_their_cause,
             );
         }
     };

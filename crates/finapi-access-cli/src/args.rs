@@ -20,9 +20,15 @@ pub(crate) struct Cli {
 /// Options every command takes, before or after the subcommand.
 #[derive(Debug, Args)]
 pub(crate) struct Global {
-    /// The server's base URL (https://, or http:// on a loopback host).
+    /// The server's base URL (https://, or http:// on a loopback host; see
+    /// --allow-plain-http).
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) base_url: Option<String>,
+    /// Allow a plain http:// --base-url or --webform-base-url beyond loopback, such as an
+    /// emulator in another container (http://emulator:8080). Tokens and secrets then cross
+    /// the network unencrypted; never for finAPI itself.
+    #[arg(long, global = true)]
+    pub(crate) allow_plain_http: bool,
     /// A finAPI environment.
     #[arg(long = "env", global = true, value_enum, value_name = "ENV")]
     pub(crate) env: Option<EnvArg>,

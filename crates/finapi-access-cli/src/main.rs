@@ -77,8 +77,47 @@ fn hint(error: &Error) -> String {
         (_, Some(422)) if code == Some(&ErrorCode::EntityExists) => {
             "a user with this id exists: pick another --user-id, or get a token for it with `token user`".to_owned()
         }
-        (Error::Transport(e), _) if e.source.is_connect() => {
-            "is the server running? check --base-url (or start one with `finapi-access emulator`)".to_owned()
+        (Error::Transport(e), _) => return transport_hint(e.source.cause()),
+        _ => return String::new(),
+    };
+    format!(" ({text})")
+}
+
+/// What to check after a transport failure, naming only what the user chose.
+fn transport_hint(cause: finapi_access_core::FailureCause) -> String {
+    use finapi_access_core::FailureCause;
+    use target::Origin;
+    let text = match (cause, target::origin()) {
+        (FailureCause::ConnectionRefused, Some(Origin::BaseUrl(url))) => format!(
+            "nothing listens at {url}: is the server running? (`finapi-access emulator --port PORT` starts an emulator)"
+        ),
+        (FailureCause::ConnectionRefused, Some(Origin::Embedded)) => {
+            "the embedded emulator stopped answering".to_owned()
+        }
+        (FailureCause::NameResolution, Some(Origin::BaseUrl(url))) => {
+            format!(
+                "the host of --base-url {url} does not resolve: check its spelling and your DNS"
+            )
+        }
+        (FailureCause::Tls, Some(Origin::BaseUrl(url))) => format!(
+            "the TLS handshake with {url} failed: an emulator speaks plain http:// (use http://), otherwise check the server's certificate"
+        ),
+        (FailureCause::Timeout, Some(Origin::BaseUrl(url))) => {
+            format!("no answer from {url} in time: check that it is the right server")
+        }
+        (
+            FailureCause::NameResolution | FailureCause::ConnectionRefused,
+            Some(Origin::Environment(env)),
+        ) => {
+            format!("could not reach finAPI's {env} environment: check your network, DNS and proxy")
+        }
+        (FailureCause::Tls, Some(Origin::Environment(env))) => format!(
+            "the TLS handshake with finAPI's {env} environment failed: a proxy that intercepts TLS? check your network"
+        ),
+        (FailureCause::Timeout, Some(Origin::Environment(env))) => {
+            format!(
+                "finAPI's {env} environment did not answer in time: check your network, or try again"
+            )
         }
         _ => return String::new(),
     };

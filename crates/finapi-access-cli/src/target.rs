@@ -22,6 +22,64 @@ pub(crate) struct Target {
     pub(crate) transport: &'static str,
 }
 
+/// How this command line chose its server, for hints that mention only what the user gave.
+#[derive(Debug, Clone)]
+pub(crate) enum Origin {
+    /// `--base-url URL`.
+    BaseUrl(String),
+    /// `--env sandbox|live` (or the sandbox by default when credentials are set).
+    Environment(&'static str),
+    /// The embedded emulator.
+    Embedded,
+}
+
+static ORIGIN: std::sync::OnceLock<Origin> = std::sync::OnceLock::new();
+
+/// How the server was chosen, once `resolve` ran.
+pub(crate) fn origin() -> Option<&'static Origin> {
+    ORIGIN.get()
+}
+
+/// A base URL from the command line: a hint for a missing scheme, a note for a path, the
+/// plain-http opt-in with a warning.
+pub(crate) fn base_url(
+    option: &str,
+    url: &str,
+    allow_plain_http: bool,
+) -> Result<finapi_access_core::BaseUrl, CliError> {
+    use finapi_access_core::BaseUrl;
+    if !url.contains("://") {
+        return Err(CliError::config(format!(
+            "{option} {url} has no scheme: did you mean https://{url} (or http://{url} for a local emulator)?"
+        )));
+    }
+    let parsed = BaseUrl::parse_allowing_plain_http(url)
+        .map_err(|e| CliError::config(format!("{option}: {}", e.rule())))?;
+    if parsed.is_plain_http_beyond_loopback() && !allow_plain_http {
+        return Err(CliError::config(format!(
+            "{option} {url}: plain http:// is only for loopback hosts; use https://, or for an emulator on a test network add --allow-plain-http"
+        )));
+    }
+    if parsed.is_plain_http_beyond_loopback() {
+        eprintln!(
+            "warning: {option} {url} is plain http:// beyond loopback (--allow-plain-http): tokens and secrets cross the network unencrypted"
+        );
+    }
+    let path = url
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
+        .unwrap_or_default()
+        .trim_end_matches('/');
+    if !path.is_empty() {
+        eprintln!(
+            "note: {option} has the path {path}; requests go to {}{path}/api/..., while finAPI's hosts and the emulator take none (did you mean {}?)",
+            url.trim_end_matches('/').trim_end_matches(path),
+            url.trim_end_matches('/').trim_end_matches(path)
+        );
+    }
+    Ok(parsed)
+}
+
 fn env_var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
@@ -34,6 +92,10 @@ fn transport(choice: TransportArg) -> Result<(Arc<dyn Transport>, &'static str),
         TransportArg::Reqwest => (Arc::new(ReqwestTransport::new().map_err(setup)?), "reqwest"),
         TransportArg::Hyper => (Arc::new(HyperTransport::new().map_err(setup)?), "hyper"),
     })
+}
+
+fn base_url_arg(global: &Global, url: &str) -> Result<finapi_access_core::BaseUrl, CliError> {
+    base_url("--base-url", url, global.allow_plain_http)
 }
 
 /// `admin` picks the embedded emulator's mandator admin client.
@@ -73,19 +135,38 @@ pub(crate) async fn resolve(global: &Global, admin: bool) -> Result<Target, CliE
             let builder = builder
                 .base_url(emulator.base_url())
                 .credentials(client.client_id.clone(), client.client_secret.clone());
+            ORIGIN.get_or_init(|| Origin::Embedded);
             (builder, Some(emulator))
         }
         (base_url, env) => {
-            let (Some(id), Some(secret)) = (id, secret) else {
-                return Err(CliError::config(format!(
-                    "set {CLIENT_ID_VAR} and {CLIENT_SECRET_VAR} to your finAPI client credentials"
-                )));
+            let (id, secret) = match (id, secret) {
+                (Some(id), Some(secret)) => (id, secret),
+                (id, _) => {
+                    let missing = match id {
+                        None => CLIENT_ID_VAR,
+                        Some(_) => CLIENT_SECRET_VAR,
+                    };
+                    return Err(CliError::config(format!(
+                        "{missing} is not set: set {CLIENT_ID_VAR} and {CLIENT_SECRET_VAR} to your client credentials"
+                    )));
+                }
             };
-            let builder = match (base_url, env) {
-                (Some(url), _) => builder.base_url(url),
-                (None, Some(EnvArg::Live)) => builder.environment(Environment::Live),
-                (None, _) => builder.environment(Environment::Sandbox),
+            let (builder, origin) = match (base_url, env) {
+                (Some(url), _) => {
+                    let url = base_url_arg(global, url)?;
+                    let origin = Origin::BaseUrl(url.to_string());
+                    (builder.environment(Environment::Custom(url)), origin)
+                }
+                (None, Some(EnvArg::Live)) => (
+                    builder.environment(Environment::Live),
+                    Origin::Environment("live"),
+                ),
+                (None, _) => (
+                    builder.environment(Environment::Sandbox),
+                    Origin::Environment("sandbox"),
+                ),
             };
+            ORIGIN.get_or_init(|| origin);
             (builder.credentials(id, ClientSecret::new(secret)), None)
         }
     };

@@ -425,15 +425,17 @@ pub(crate) enum TranslationsCommand {
 /// The Web Form host for this command line.
 fn webform_client(global: &Global, target: &Target) -> Result<WebFormClient, CliError> {
     let configured = |url: &str| {
-        WebFormClient::with_base_url(url)
-            .map_err(|e| CliError::config(format!("--webform-base-url: {e}")))
+        crate::target::base_url("--webform-base-url", url, global.allow_plain_http)
+            .map(|url| WebFormClient::new(WebFormEnvironment::Custom(url)))
     };
     match (&global.webform_base_url, global.env, &global.base_url) {
         (Some(url), _, _) => configured(url),
         (None, Some(EnvArg::Live), _) => Ok(WebFormClient::new(WebFormEnvironment::Live)),
         (None, Some(EnvArg::Sandbox), _) => Ok(WebFormClient::new(WebFormEnvironment::Sandbox)),
         // The Access server (a custom one or the embedded emulator) serves Web Form too.
-        (None, None, _) => configured(&target.client.base_url().to_string()),
+        (None, None, _) => Ok(WebFormClient::new(WebFormEnvironment::Custom(
+            target.client.base_url().clone(),
+        ))),
     }
 }
 

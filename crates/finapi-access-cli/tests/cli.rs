@@ -223,7 +223,9 @@ fn a_chosen_server_without_credentials_is_refused_before_any_request() {
         .env("FINAPI_CLIENT_ID", "x")
         .env("FINAPI_CLIENT_SECRET", "y"));
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("base_url"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains(
+        "--base-url http://finapi.example.com: plain http:// is only for loopback hosts"
+    ));
 }
 
 #[test]
@@ -1036,4 +1038,93 @@ async fn token_revoke_takes_the_token_from_the_environment() {
     assert_eq!(err.status(), Some(http::StatusCode::BAD_REQUEST));
     let missing = run(against(&emulator).args(["token", "revoke"]));
     assert_eq!(missing.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_failures_name_the_cause_and_only_the_options_given() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    let with = |base_url: &str| {
+        let mut command = cli();
+        command
+            .env("FINAPI_CLIENT_ID", "x")
+            .env("FINAPI_CLIENT_SECRET", "y")
+            .args(["--base-url", base_url, "token", "client"]);
+        command
+    };
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let refused = run(&mut with(&format!("http://127.0.0.1:{port}")));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("refused") && stderr.contains("nothing listens at"),
+        "{stderr}"
+    );
+    let tls = run(&mut with(
+        &emulator.base_url().replace("http://", "https://"),
+    ));
+    let stderr = String::from_utf8_lossy(&tls.stderr);
+    assert!(
+        stderr.contains("TLS handshake") && stderr.contains("plain http://"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("--env"), "only what was given: {stderr}");
+
+    let no_scheme = run(&mut with("sandbox.finapi.io"));
+    assert_eq!(no_scheme.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&no_scheme.stderr)
+            .contains("did you mean https://sandbox.finapi.io"),
+        "{}",
+        String::from_utf8_lossy(&no_scheme.stderr)
+    );
+    let with_path = run(&mut with(&format!("{}/api/v2", emulator.base_url())));
+    let stderr = String::from_utf8_lossy(&with_path.stderr);
+    assert!(stderr.contains("has the path /api/v2"), "{stderr}");
+
+    let missing = run(cli()
+        .env("FINAPI_CLIENT_ID", "x")
+        .args(["--env", "sandbox", "token", "client"]));
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("FINAPI_CLIENT_SECRET is not set"),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_beyond_loopback_takes_an_explicit_opt_in() {
+    let emulator = Emulator::start(EmulatorConfig::default()).await.unwrap();
+    // 0.0.0.0 is not a loopback address to the SDK, yet on Linux a connection to it reaches
+    // the local host: it stands in for a container's host name without leaving the machine.
+    let beyond = emulator.base_url().replace("127.0.0.1", "0.0.0.0");
+    let as_client = || {
+        let mut command = cli();
+        command
+            .env("FINAPI_CLIENT_ID", emulator.client_id())
+            .env("FINAPI_CLIENT_SECRET", emulator.client_secret());
+        command
+    };
+    let refused = run(as_client().args(["--base-url", &beyond, "token", "client"]));
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--allow-plain-http"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let allowed = run(as_client().args([
+        "--base-url",
+        &beyond,
+        "--allow-plain-http",
+        "token",
+        "client",
+        "--json",
+    ]));
+    assert!(allowed.status.success());
+    assert!(
+        String::from_utf8_lossy(&allowed.stderr).contains("warning: --base-url"),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
 }

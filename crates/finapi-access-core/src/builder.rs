@@ -69,7 +69,9 @@ impl AccessClientBuilder {
     }
 
     /// A custom base URL, checked by [`build`](Self::build): `https://`, or `http://` on a
-    /// loopback host only.
+    /// loopback host only. For plain `http://` to another host (an emulator in a container),
+    /// pass `Environment::Custom(BaseUrl::parse_allowing_plain_http(url)?)` to
+    /// [`environment`](Self::environment): an explicit opt-in, logged as a warning.
     pub fn base_url(mut self, url: &str) -> Self {
         self.base_url = Some(BaseUrl::parse(url));
         self
@@ -166,6 +168,7 @@ impl AccessClientBuilder {
             None => Environment::Sandbox.base_url(),
             Some(result) => result.map_err(|e| Error::invalid_input(Operation::BUILD_CLIENT, e))?,
         };
+        base_url.warn_if_insecure();
         let (client_id, client_secret) = self
             .credentials
             .ok_or_else(|| invalid("client_id", "is required (call .credentials(id, secret))"))?;

@@ -34,11 +34,16 @@ impl Environment {
 /// assert!(BaseUrl::parse("http://127.0.0.1:8080").is_ok());
 /// assert!(BaseUrl::parse("http://sandbox.finapi.io").is_err());
 /// ```
+///
+/// Plain `http://` to another host (an emulator in another container, say) takes an explicit
+/// opt-in, [`parse_allowing_plain_http`](Self::parse_allowing_plain_http), and a client built
+/// on such a URL logs a warning.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrl {
     scheme: String,
     authority: String,
     path_prefix: String,
+    insecure: bool,
 }
 
 impl BaseUrl {
@@ -47,6 +52,44 @@ impl BaseUrl {
             scheme: scheme.to_owned(),
             authority: authority.to_owned(),
             path_prefix: String::new(),
+            insecure: false,
+        }
+    }
+
+    /// Like [`parse`](Self::parse), but also accepts plain `http://` to hosts beyond
+    /// loopback, such as `http://emulator:8080` for an emulator in another container of a
+    /// test network. Tokens, passwords and client secrets then cross the network
+    /// unencrypted: never use it for finAPI itself. A client built on such a URL logs a
+    /// warning (target `finapi_access_core`).
+    ///
+    /// ```
+    /// use finapi_access_core::BaseUrl;
+    /// assert!(BaseUrl::parse("http://emulator:8080").is_err());
+    /// let url = BaseUrl::parse_allowing_plain_http("http://emulator:8080").unwrap();
+    /// assert!(url.is_plain_http_beyond_loopback());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`parse`](Self::parse), except for the plain `http` rule.
+    pub fn parse_allowing_plain_http(url: &str) -> Result<Self, ValidationError> {
+        Self::parse_with(url, true)
+    }
+
+    /// Whether this is plain `http://` to a host beyond loopback (see
+    /// [`parse_allowing_plain_http`](Self::parse_allowing_plain_http)).
+    pub fn is_plain_http_beyond_loopback(&self) -> bool {
+        self.insecure
+    }
+
+    /// Logs a warning when this is plain `http://` beyond loopback (nothing otherwise). The
+    /// SDK's clients call it when they are built on such a URL.
+    pub fn warn_if_insecure(&self) {
+        if self.insecure {
+            tracing::warn!(
+                base_url = %self,
+                "plain http:// to a host beyond loopback: tokens and secrets cross the network unencrypted (allowed by parse_allowing_plain_http; for emulators on a test network only)"
+            );
         }
     }
 
@@ -58,6 +101,10 @@ impl BaseUrl {
     /// scheme other than `https` (or `http` on a loopback host), carries user info, a query
     /// or a fragment, or has no host.
     pub fn parse(url: &str) -> Result<Self, ValidationError> {
+        Self::parse_with(url, false)
+    }
+
+    fn parse_with(url: &str, allow_plain_http: bool) -> Result<Self, ValidationError> {
         let invalid = |rule: &str| ValidationError::new("base_url", rule);
         if url.contains('#') {
             return Err(invalid("must not have a fragment"));
@@ -80,20 +127,22 @@ impl BaseUrl {
         if host.is_empty() {
             return Err(invalid("must name a host"));
         }
-        match scheme.as_str() {
-            "https" => {}
-            "http" if is_loopback_host(host) => {}
+        let insecure = match scheme.as_str() {
+            "https" => false,
+            "http" if is_loopback_host(host) => false,
+            "http" if allow_plain_http => true,
             "http" => {
                 return Err(invalid(
-                    "plain http:// is only allowed for loopback hosts (localhost, 127.0.0.0/8, [::1]); use https://",
+                    "plain http:// is only allowed for loopback hosts (localhost, 127.0.0.0/8, [::1]) unless explicitly allowed (BaseUrl::parse_allowing_plain_http, for an emulator on a test network); use https://",
                 ));
             }
             _ => return Err(invalid("must use https:// (or http:// on a loopback host)")),
-        }
+        };
         Ok(Self {
             scheme,
             authority: authority.as_str().to_ascii_lowercase(),
             path_prefix: uri.path().trim_end_matches('/').to_owned(),
+            insecure,
         })
     }
 

@@ -138,7 +138,7 @@ pub use response::ApiResponse;
 pub use retry::TokioSleep;
 pub use retry::{Outcome, RetryDecision, RetryPolicy, Sleep};
 pub use session::UserSession;
-pub use transport::{RequestTimeout, Transport, TransportError, TransportErrorKind};
+pub use transport::{FailureCause, RequestTimeout, Transport, TransportError, TransportErrorKind};
 pub use wire::{AccessErrors, path_segment};
 
 /// The types crate, re-exported so that users of core need one dependency.

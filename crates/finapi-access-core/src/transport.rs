@@ -99,6 +99,39 @@ impl std::fmt::Display for TransportErrorKind {
     }
 }
 
+/// What a transport failure came down to, read from the error's source chain: what a person
+/// needs to fix it (see [`TransportError::cause`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FailureCause {
+    /// The host name did not resolve (DNS).
+    NameResolution,
+    /// Nothing listens there: the connection was refused.
+    ConnectionRefused,
+    /// The TLS handshake failed (a certificate, or `https://` to a server that speaks plain
+    /// http).
+    Tls,
+    /// No answer in time.
+    Timeout,
+    /// The connection was reset or closed early.
+    ConnectionReset,
+    /// Something else.
+    Other,
+}
+
+impl std::fmt::Display for FailureCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::NameResolution => "the host name did not resolve",
+            Self::ConnectionRefused => "the connection was refused",
+            Self::Tls => "the TLS handshake failed",
+            Self::Timeout => "no answer in time",
+            Self::ConnectionReset => "the connection was closed",
+            Self::Other => "the transport failed",
+        })
+    }
+}
+
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A failure of the HTTP stack: no complete response was received.
@@ -154,11 +187,81 @@ impl TransportError {
     pub fn is_timeout(&self) -> bool {
         self.kind == TransportErrorKind::Timeout
     }
+
+    /// What the failure came down to, read from the source chain (I/O error kinds first,
+    /// then the words the HTTP and TLS stacks use): name resolution, refused, TLS, timeout,
+    /// reset, or other.
+    ///
+    /// ```
+    /// use finapi_access_core::{FailureCause, TransportError, TransportErrorKind};
+    ///
+    /// let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    /// let err = TransportError::new(TransportErrorKind::Connect, refused);
+    /// assert_eq!(err.cause(), FailureCause::ConnectionRefused);
+    /// ```
+    pub fn cause(&self) -> FailureCause {
+        let mut words = String::new();
+        let mut next: Option<&(dyn std::error::Error + 'static)> = self
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static));
+        while let Some(error) = next {
+            if let Some(io) = error.downcast_ref::<std::io::Error>() {
+                match io.kind() {
+                    std::io::ErrorKind::ConnectionRefused => {
+                        return FailureCause::ConnectionRefused;
+                    }
+                    std::io::ErrorKind::TimedOut => return FailureCause::Timeout,
+                    std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof => return FailureCause::ConnectionReset,
+                    _ => {}
+                }
+            }
+            words.push_str(&error.to_string().to_ascii_lowercase());
+            words.push('\n');
+            next = error.source();
+        }
+        let has = |needles: &[&str]| needles.iter().any(|n| words.contains(n));
+        if self.kind == TransportErrorKind::Timeout || has(&["timed out", "deadline has elapsed"]) {
+            FailureCause::Timeout
+        } else if has(&[
+            "dns error",
+            "failed to lookup address",
+            "name or service not known",
+            "nodename nor servname",
+            "no address associated",
+            "temporary failure in name resolution",
+        ]) {
+            FailureCause::NameResolution
+        } else if has(&["connection refused"]) {
+            FailureCause::ConnectionRefused
+        } else if has(&[
+            "tls",
+            "certificate",
+            "handshake",
+            "corrupt message",
+            "invalidcontenttype",
+        ]) {
+            FailureCause::Tls
+        } else if has(&["connection reset", "connection closed", "broken pipe"]) {
+            FailureCause::ConnectionReset
+        } else {
+            FailureCause::Other
+        }
+    }
 }
 
 impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(&self.kind, f)?;
+        if self.source.is_some() {
+            match self.cause() {
+                FailureCause::Other => {}
+                cause => write!(f, ": {cause}")?,
+            }
+        }
         match &self.note {
             Some(note) => write!(f, " ({note})"),
             None => Ok(()),
@@ -171,5 +274,77 @@ impl std::error::Error for TransportError {
         self.source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error that wraps another, as the HTTP stacks chain theirs.
+    #[derive(Debug)]
+    struct Wrapped(
+        &'static str,
+        Option<Box<dyn std::error::Error + Send + Sync>>,
+    );
+
+    impl std::fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1
+                .as_deref()
+                .map(|e| e as &(dyn std::error::Error + 'static))
+        }
+    }
+
+    fn chain(
+        outer: &'static str,
+        inner: impl std::error::Error + Send + Sync + 'static,
+    ) -> Wrapped {
+        Wrapped(outer, Some(Box::new(inner)))
+    }
+
+    #[test]
+    fn causes_come_from_the_source_chain() {
+        let connect = |e: Wrapped| TransportError::new(TransportErrorKind::Connect, e);
+        // hyper-util's DNS failure, as reqwest and the hyper adapter report it.
+        let dns = connect(chain(
+            "client error (Connect)",
+            chain(
+                "dns error",
+                std::io::Error::other(
+                    "failed to lookup address information: Name or service not known",
+                ),
+            ),
+        ));
+        assert_eq!(dns.cause(), FailureCause::NameResolution);
+        let refused = connect(chain(
+            "client error (Connect)",
+            std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
+        ));
+        assert_eq!(refused.cause(), FailureCause::ConnectionRefused);
+        assert!(refused.to_string().contains("refused"), "{refused}");
+        let tls = connect(chain(
+            "client error (Connect)",
+            std::io::Error::other("received corrupt message of type InvalidContentType"),
+        ));
+        assert_eq!(tls.cause(), FailureCause::Tls);
+        let certificate = connect(Wrapped("invalid peer certificate: UnknownIssuer", None));
+        assert_eq!(certificate.cause(), FailureCause::Tls);
+        let timeout = TransportError::new(TransportErrorKind::Timeout, Wrapped("elapsed", None));
+        assert_eq!(timeout.cause(), FailureCause::Timeout);
+        let reset = TransportError::new(
+            TransportErrorKind::Io,
+            std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+        );
+        assert_eq!(reset.cause(), FailureCause::ConnectionReset);
+        let other = TransportError::from_kind(TransportErrorKind::Other);
+        assert_eq!(other.cause(), FailureCause::Other);
+        assert_eq!(other.to_string(), "transport error");
     }
 }

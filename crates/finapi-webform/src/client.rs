@@ -54,6 +54,7 @@ impl WebFormClient {
             WebFormEnvironment::Custom(url) => url,
             named => named.base_url(),
         };
+        base.warn_if_insecure();
         Self { base }
     }
 
