@@ -58,6 +58,119 @@ impl AccessClientBuilder {
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
     /// The default deadline of one call, everything included: 60 s.
     pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+    /// The client id's variable for [`from_env`](Self::from_env).
+    pub const CLIENT_ID_VAR: &'static str = "FINAPI_CLIENT_ID";
+    /// The client secret's variable.
+    pub const CLIENT_SECRET_VAR: &'static str = "FINAPI_CLIENT_SECRET";
+    /// The environment's variable (`sandbox` or `live`).
+    pub const ENV_VAR: &'static str = "FINAPI_ENV";
+    /// The base URL's variable (instead of [`ENV_VAR`](Self::ENV_VAR)).
+    pub const BASE_URL_VAR: &'static str = "FINAPI_BASE_URL";
+    /// `1` allows a plain `http://` base URL beyond loopback (an emulator in a container).
+    pub const ALLOW_PLAIN_HTTP_VAR: &'static str = "FINAPI_ALLOW_PLAIN_HTTP";
+    /// The API version's variable (`v1` or `v2`; default v2).
+    pub const API_VERSION_VAR: &'static str = "FINAPI_API_VERSION";
+
+    /// A builder from the process environment: [`CLIENT_ID_VAR`](Self::CLIENT_ID_VAR) and
+    /// [`CLIENT_SECRET_VAR`](Self::CLIENT_SECRET_VAR), and where to go: either
+    /// [`ENV_VAR`](Self::ENV_VAR) (`sandbox` or `live`) or [`BASE_URL_VAR`](Self::BASE_URL_VAR)
+    /// (a base URL; plain `http://` beyond loopback only with
+    /// [`ALLOW_PLAIN_HTTP_VAR`](Self::ALLOW_PLAIN_HTTP_VAR) `=1`, logged as a warning).
+    /// Optional: [`API_VERSION_VAR`](Self::API_VERSION_VAR) (`v1` or `v2`). Add a transport
+    /// and [`build`](Self::build).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] whose field is the variable that is missing or wrong, e.g.
+    /// `FINAPI_CLIENT_SECRET: is not set`.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// As [`from_env`](Self::from_env), with the variables read through `lookup` (for
+    /// configuration from somewhere else, and for tests).
+    ///
+    /// ```
+    /// use finapi_access_core::AccessClientBuilder;
+    ///
+    /// let vars = |name: &str| match name {
+    ///     "FINAPI_CLIENT_ID" => Some("my-app".to_owned()),
+    ///     "FINAPI_ENV" => Some("sandbox".to_owned()),
+    ///     _ => None,
+    /// };
+    /// let err = AccessClientBuilder::from_lookup(vars).unwrap_err();
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "build client refused: invalid `FINAPI_CLIENT_SECRET`: is not set"
+    /// );
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`from_env`](Self::from_env).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let refuse = |field: &'static str, rule: String| {
+            Error::invalid_input(Operation::BUILD_CLIENT, ValidationError::new(field, rule))
+        };
+        let id = get(Self::CLIENT_ID_VAR)
+            .ok_or_else(|| refuse(Self::CLIENT_ID_VAR, "is not set".to_owned()))?;
+        let secret = get(Self::CLIENT_SECRET_VAR)
+            .ok_or_else(|| refuse(Self::CLIENT_SECRET_VAR, "is not set".to_owned()))?;
+        let mut builder = Self::default().credentials(id, ClientSecret::new(secret));
+        builder = match (get(Self::ENV_VAR), get(Self::BASE_URL_VAR)) {
+            (Some(_), Some(_)) => {
+                return Err(refuse(
+                    Self::BASE_URL_VAR,
+                    format!("and {} are both set: set one", Self::ENV_VAR),
+                ));
+            }
+            (None, None) => {
+                return Err(refuse(
+                    Self::ENV_VAR,
+                    format!(
+                        "is not set: set it to sandbox or live, or set {} to a base URL",
+                        Self::BASE_URL_VAR
+                    ),
+                ));
+            }
+            (Some(env), None) => match env.trim().to_ascii_lowercase().as_str() {
+                "sandbox" => builder.environment(Environment::Sandbox),
+                "live" => builder.environment(Environment::Live),
+                other => {
+                    return Err(refuse(
+                        Self::ENV_VAR,
+                        format!("must be sandbox or live (got {other:?})"),
+                    ));
+                }
+            },
+            (None, Some(url)) => {
+                let allow = get(Self::ALLOW_PLAIN_HTTP_VAR).is_some_and(|v| {
+                    matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")
+                });
+                let parsed = if allow {
+                    BaseUrl::parse_allowing_plain_http(url.trim())
+                } else {
+                    BaseUrl::parse(url.trim())
+                };
+                let url = parsed.map_err(|e| refuse(Self::BASE_URL_VAR, e.rule().to_owned()))?;
+                builder.environment(Environment::Custom(url))
+            }
+        };
+        if let Some(version) = get(Self::API_VERSION_VAR) {
+            builder = builder.api_version(match version.trim().to_ascii_lowercase().as_str() {
+                "v1" => ApiVersion::V1,
+                "v2" => ApiVersion::V2,
+                other => {
+                    return Err(refuse(
+                        Self::API_VERSION_VAR,
+                        format!("must be v1 or v2 (got {other:?})"),
+                    ));
+                }
+            });
+        }
+        Ok(builder)
+    }
 
     /// The environment (default: [`Environment::Sandbox`]).
     pub fn environment(mut self, environment: Environment) -> Self {
