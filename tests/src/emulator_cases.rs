@@ -936,3 +936,28 @@ pub async fn the_mandator_admin_changes_client_credentials(make: MakeTransport) 
     let renewed = s.client_with(ApiVersion::V2, s.emulator.client_id(), "New-Secret-1");
     renewed.fetch_client_token().await.unwrap();
 }
+
+/// What a service stores per end user between runs: the session's current refresh token
+/// resumes the user without the password; the first refresh token of a password session is
+/// there after its first token.
+pub async fn a_stored_refresh_token_resumes_the_session(make: MakeTransport) {
+    let s = start(make, EmulatorConfig::default()).await;
+    let client = s.client(ApiVersion::V2);
+    let user = client.create_user(UserCreateParams::new()).await.unwrap();
+    let session = client.user_session(user.id.clone(), user.password.clone());
+    assert!(session.refresh_token().is_none(), "no token yet");
+    session.token().await.unwrap();
+    let stored = session.refresh_token().expect("a refresh token to store");
+    drop(session);
+
+    // The next run: a new client (a restarted service), the stored refresh token only.
+    let client = s.client(ApiVersion::V2);
+    let resumed = client.user_session_from_refresh_token(user.id.clone(), stored.clone());
+    assert_eq!(
+        resumed.refresh_token().unwrap().expose_secret(),
+        stored.expose_secret()
+    );
+    let me = resumed.get_user().await.unwrap();
+    assert_eq!(me.id, user.id);
+    assert!(resumed.refresh_token().is_some());
+}

@@ -30,6 +30,11 @@ pub struct TransportsDoctests;
 #[doc = include_str!("../../docs/calling-any-endpoint.md")]
 pub struct CallingAnyEndpointDoctests;
 
+/// The guide on what to store per end user compiles.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/storing-users.md")]
+pub struct StoringUsersDoctests;
+
 /// The Web Form guide's examples compile.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/webform.md")]

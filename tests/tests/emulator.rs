@@ -37,6 +37,7 @@ macro_rules! suite {
                 unverified_users_get_403,
                 locked_users_get_423,
                 concurrent_requests_are_safe,
+                a_stored_refresh_token_resumes_the_session,
             );
         }
     };

@@ -6,7 +6,56 @@
 //! `finapi-access-reqwest` or `finapi-access-hyper`, or implement the trait for your own
 //! client.
 //!
-//! ## The three onboarding steps
+//! Most applications depend on the `finapi-access` facade crate instead, which re-exports
+//! this crate with the transports, Web Form 2.0 and the emulator behind features.
+//!
+//! ## The three onboarding steps, on the local emulator
+//!
+//! This runs as it is (it is one of the crate's tests): the emulator plays finAPI Access on
+//! a loopback port.
+//!
+//! ```
+//! use finapi_access_core::AccessClient;
+//! use finapi_access_core::types::{ClientSecret, UserCreateParams, UserId};
+//! use finapi_access_emulator::{Emulator, EmulatorConfig};
+//! use finapi_access_reqwest::ReqwestTransport;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::start(EmulatorConfig::default()).await?;
+//! let client = AccessClient::builder()
+//!     .base_url(emulator.base_url())
+//!     .credentials(emulator.client_id(), ClientSecret::new(emulator.client_secret()))
+//!     .transport(ReqwestTransport::new()?)
+//!     .build()?;
+//! client.client_token().await?; // 1. the client token (cached)
+//! let user = client
+//!     .create_user(UserCreateParams::new().id(UserId::new("alice")?))
+//!     .await?; // 2. the user (password generated)
+//! let session = client.user_session(user.id.clone(), user.password.clone());
+//! let token = session.token().await?; // 3. the user token, for Web Form 2.0
+//! assert_eq!(session.get_user().await?.id.as_str(), "alice");
+//! # let _ = token; Ok(()) }
+//! ```
+//!
+//! ## The guides
+//!
+//! In the repository's `docs/` (also readable in a clone):
+//!
+//! - [Getting started](https://github.com/finapi-access/finapi-access/blob/main/docs/getting-started.md)
+//! - [Choosing a transport](https://github.com/finapi-access/finapi-access/blob/main/docs/transports.md)
+//! - [Calling any finAPI endpoint](https://github.com/finapi-access/finapi-access/blob/main/docs/calling-any-endpoint.md)
+//! - [Web Form 2.0](https://github.com/finapi-access/finapi-access/blob/main/docs/webform.md)
+//! - [Token lifecycle](https://github.com/finapi-access/finapi-access/blob/main/docs/token-lifecycle.md)
+//! - [Retries and timeouts](https://github.com/finapi-access/finapi-access/blob/main/docs/retries-and-timeouts.md)
+//! - [Errors](https://github.com/finapi-access/finapi-access/blob/main/docs/errors.md)
+//! - [Security](https://github.com/finapi-access/finapi-access/blob/main/docs/security.md)
+//! - [What to store per end user](https://github.com/finapi-access/finapi-access/blob/main/docs/storing-users.md)
+//! - [The emulator](https://github.com/finapi-access/finapi-access/blob/main/docs/emulator.md)
+//! - [API versions](https://github.com/finapi-access/finapi-access/blob/main/docs/api-versions.md)
+//! - [Coverage of the API](https://github.com/finapi-access/finapi-access/blob/main/docs/coverage.md)
+//!
+//! ## The same against finAPI
 //!
 //! ```no_run
 //! # async fn run(transport: impl finapi_access_core::Transport + 'static) -> Result<(), finapi_access_core::Error> {

@@ -124,6 +124,17 @@ impl UserSession {
         Ok(token.unwrap_or_else(|| unreachable!("a session always gives a token")))
     }
 
+    /// The refresh token the session holds now (the last grant's, else the one it was
+    /// created with), to store for the next run: see the guide on what to store per end
+    /// user. `None` before the first token, or when finAPI sent none.
+    pub fn refresh_token(&self) -> Option<RefreshToken> {
+        self.state
+            .cache
+            .last()
+            .and_then(|cached| cached.refresh_token)
+            .or_else(|| self.state.initial_refresh_token())
+    }
+
     /// Stops using the cached access token, so that the next call fetches a new one (with
     /// the refresh token, which is kept).
     pub fn invalidate(&self) {

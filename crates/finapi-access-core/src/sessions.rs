@@ -33,6 +33,14 @@ impl std::fmt::Debug for SessionState {
 }
 
 impl SessionState {
+    /// The refresh token the session was created with, if it still holds it.
+    pub(crate) fn initial_refresh_token(&self) -> Option<RefreshToken> {
+        self.initial_refresh
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     pub(crate) fn new(
         user_id: UserId,
         password: Option<Password>,
