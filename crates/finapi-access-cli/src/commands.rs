@@ -67,8 +67,10 @@ pub(crate) fn invalid(error: &ValidationError) -> CliError {
 pub(crate) fn read_stdin_line(prompt: &str) -> Result<String, CliError> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("{prompt}");
-        let _ = std::io::stderr().flush();
+        // A person types it: prompt on the terminal and do not echo what is typed.
+        return rpassword::prompt_password(prompt).map_err(|e| {
+            CliError::config(format!("could not read the secret from the terminal: {e}"))
+        });
     }
     let mut line = String::new();
     stdin.lock().read_line(&mut line).map_err(|e| {
@@ -84,7 +86,12 @@ pub(crate) fn read_stdin_line(prompt: &str) -> Result<String, CliError> {
 fn new_user_password(args: &UserArgs) -> Result<Option<Password>, CliError> {
     let raw = match args.password.as_deref() {
         Some("-") => Some(read_stdin_line("password for the new user: ")?),
-        Some(value) => Some(value.to_owned()),
+        Some(value) => {
+            eprintln!(
+                "warning: a password given on the command line can be read by other users of this machine (in the process list) and stays in your shell history; pass it in {PASSWORD_VAR} or with --password - on standard input instead"
+            );
+            Some(value.to_owned())
+        }
         None => std::env::var(PASSWORD_VAR).ok().filter(|v| !v.is_empty()),
     };
     raw.map(|p| Password::new(p).map_err(|e| invalid(&e)))

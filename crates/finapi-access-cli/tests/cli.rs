@@ -1128,3 +1128,54 @@ async fn plain_http_beyond_loopback_takes_an_explicit_opt_in() {
         String::from_utf8_lossy(&allowed.stderr)
     );
 }
+
+/// A password typed at the terminal is not echoed (a real pseudo-terminal from util-linux's
+/// `script`, which Debian always has); one given as an argument works with a warning.
+#[test]
+fn a_password_typed_at_the_terminal_is_not_echoed() {
+    use std::io::Read;
+
+    let binary = env!("CARGO_BIN_EXE_finapi-access");
+    let mut child = Command::new("script")
+        .args([
+            "-qec",
+            &format!("{binary} users create --user-id tty-user --password -"),
+            "/dev/null",
+        ])
+        .env_remove("FINAPI_CLIENT_ID")
+        .env_remove("FINAPI_CLIENT_SECRET")
+        .env_remove("FINAPI_USER_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("util-linux `script` (Debian: bsdutils) runs the CLI on a pseudo-terminal");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    // Type only once the prompt is there (echo is off by then, or never).
+    while !String::from_utf8_lossy(&seen).contains("password for the new user:") {
+        assert_eq!(stdout.read(&mut byte).unwrap(), 1, "no prompt: {seen:?}");
+        seen.push(byte[0]);
+    }
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"Typed-Secret-123\n").unwrap();
+    stdout.read_to_end(&mut seen).unwrap();
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    let screen = String::from_utf8_lossy(&seen);
+    assert!(
+        screen.contains("create user") && screen.contains("tty-user"),
+        "{screen}"
+    );
+    assert!(!screen.contains("Typed-Secret-123"), "echoed: {screen}");
+
+    let output = run(cli().args(["users", "create", "--password", "Argument-Secret-1"]));
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: a password given on the command line")
+            && stderr.contains("FINAPI_USER_PASSWORD"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Argument-Secret-1"), "{stderr}");
+}
