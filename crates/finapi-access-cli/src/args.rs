@@ -32,12 +32,12 @@ pub(crate) struct Global {
     /// A finAPI environment.
     #[arg(long = "env", global = true, value_enum, value_name = "ENV")]
     pub(crate) env: Option<EnvArg>,
-    /// The Access API version whose paths are used.
-    #[arg(long, global = true, value_enum, default_value_t = VersionArg::V2)]
-    pub(crate) api_version: VersionArg,
-    /// The HTTP stack.
-    #[arg(long, global = true, value_enum, default_value_t = TransportArg::Reqwest)]
-    pub(crate) transport: TransportArg,
+    /// The Access API version whose paths are used [default: v2].
+    #[arg(long, global = true, value_enum)]
+    pub(crate) api_version: Option<VersionArg>,
+    /// The HTTP stack [default: reqwest].
+    #[arg(long, global = true, value_enum)]
+    pub(crate) transport: Option<TransportArg>,
     /// The Web Form 2.0 base URL (default: from --env, else the --base-url, else the
     /// embedded emulator's).
     #[arg(long, global = true, value_name = "URL")]
@@ -93,9 +93,13 @@ pub(crate) enum Command {
     /// (with the mandator admin's token).
     #[command(subcommand)]
     Webform(crate::webform::WebformCommand),
-    /// Serve the finAPI emulator until interrupted.
+    /// Serve the finAPI Access and Web Form 2.0 emulator until interrupted, for tests in any
+    /// language: point your finAPI client at the printed base URL with the printed client
+    /// id and secret. Logs one line per request (method, path, status, request id) unless
+    /// --quiet.
     ///
     /// Example: finapi-access emulator --port 8080
+    /// Example (in a container, for other containers): finapi-access emulator --listen 0.0.0.0 --port 8080
     Emulator(EmulatorArgs),
 }
 
@@ -495,13 +499,32 @@ pub(crate) enum OrderArg {
 
 #[derive(Debug, Args)]
 pub(crate) struct EmulatorArgs {
-    /// The loopback port to listen on (0 picks a free one).
+    /// The port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8080)]
     pub(crate) port: u16,
-    /// Access token lifetime in seconds (0 = never expires).
-    #[arg(long, default_value_t = 3600)]
+    /// The address to listen on: 127.0.0.1 (the default) keeps it on this machine; 0.0.0.0
+    /// serves other containers (they reach it as http://NAME:PORT, with --allow-plain-http
+    /// in this CLI or FINAPI_ALLOW_PLAIN_HTTP=1 for the SDK).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub(crate) listen: std::net::IpAddr,
+    /// Client and user access token lifetime in seconds (0 = never expires); each client's
+    /// configuration can change it at run time (client-config set).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
     pub(crate) token_lifetime: u64,
+    /// Refresh token lifetime in seconds (0 = never expires).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub(crate) refresh_token_lifetime: u64,
     /// New users need verification before they can log in.
     #[arg(long)]
     pub(crate) no_auto_verify: bool,
+    /// Consecutive failed logins before a user is locked (0 = never).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub(crate) max_login_attempts: u32,
+    /// Deliver web form callbacks beyond loopback too (off: such a callback is recorded and
+    /// never sent).
+    #[arg(long)]
+    pub(crate) callbacks_beyond_loopback: bool,
+    /// Do not log one line per request.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
 }

@@ -46,7 +46,7 @@ pub(crate) async fn run(cli: Cli) -> Result<(), CliError> {
             crate::mandator::client_config(&cli.global, command).await
         }
         Command::Webform(command) => crate::webform::run(&cli.global, command).await,
-        Command::Emulator(args) => emulator(&args).await,
+        Command::Emulator(args) => emulator(&cli.global, &args).await,
     }
 }
 
@@ -388,15 +388,72 @@ pub(crate) fn print_user(target: &Target, step: &str, user: &ApiResponse<User>, 
     }
 }
 
-async fn emulator(args: &EmulatorArgs) -> Result<(), CliError> {
-    let config = EmulatorConfig::default()
+/// The global options that choose a server or a client: the emulator is the server, so it
+/// refuses them instead of ignoring them.
+fn refuse_client_options(global: &Global) -> Result<(), CliError> {
+    let given = [
+        ("--base-url", global.base_url.is_some()),
+        ("--env", global.env.is_some()),
+        ("--api-version", global.api_version.is_some()),
+        ("--transport", global.transport.is_some()),
+        ("--webform-base-url", global.webform_base_url.is_some()),
+        ("--allow-plain-http", global.allow_plain_http),
+    ];
+    let unused: Vec<&str> = given
+        .iter()
+        .filter(|(_, given)| *given)
+        .map(|(name, _)| *name)
+        .collect();
+    if unused.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::config(format!(
+            "the emulator does not use {}: it is the server (see finapi-access emulator --help)",
+            unused.join(", ")
+        )))
+    }
+}
+
+async fn emulator(global: &Global, args: &EmulatorArgs) -> Result<(), CliError> {
+    refuse_client_options(global)?;
+    let mut config = EmulatorConfig::default()
         .port(args.port)
+        .listen(args.listen)
         .token_lifetime(Duration::from_secs(args.token_lifetime))
-        .auto_verify_users(!args.no_auto_verify);
+        .refresh_token_lifetime(Duration::from_secs(args.refresh_token_lifetime))
+        .auto_verify_users(!args.no_auto_verify)
+        .max_login_attempts(args.max_login_attempts)
+        .callbacks_beyond_loopback(args.callbacks_beyond_loopback);
+    if !args.quiet {
+        config = config.on_request(|r| {
+            println!(
+                "{} {} {} {} {} ms",
+                r.method,
+                r.path,
+                r.status,
+                r.request_id,
+                r.duration.as_millis()
+            );
+        });
+    }
     let handle = Emulator::start(config).await.map_err(|e| {
-        CliError::config(format!("could not listen on 127.0.0.1:{}: {e}", args.port))
+        let at = format!("{}:{}", args.listen, args.port);
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            CliError::config(format!(
+                "port {} is in use on {} (another emulator?): pick another with --port N, or --port 0 for a free one",
+                args.port, args.listen
+            ))
+        } else {
+            CliError::config(format!("could not listen on {at}: {e}"))
+        }
     })?;
     println!("finAPI Access emulator listening on {}", handle.base_url());
+    if args.listen.is_unspecified() {
+        println!(
+            "  (on every address: other containers reach it as http://<this container's name>:{}, with --allow-plain-http / FINAPI_ALLOW_PLAIN_HTTP=1)",
+            handle.local_addr().port()
+        );
+    }
     for client in handle.clients() {
         let role = if client.mandator_admin {
             "mandator admin client"

@@ -100,8 +100,8 @@ fn base_url_arg(global: &Global, url: &str) -> Result<finapi_access_core::BaseUr
 
 /// `admin` picks the embedded emulator's mandator admin client.
 pub(crate) async fn resolve(global: &Global, admin: bool) -> Result<Target, CliError> {
-    let (transport, transport_name) = transport(global.transport)?;
-    let version = match global.api_version {
+    let (transport, transport_name) = transport(global.transport.unwrap_or(TransportArg::Reqwest))?;
+    let version = match global.api_version.unwrap_or(VersionArg::V2) {
         VersionArg::V1 => ApiVersion::V1,
         VersionArg::V2 => ApiVersion::V2,
     };

@@ -325,16 +325,31 @@ async fn emulator_command_serves_until_stopped() {
             .spawn()
             .unwrap(),
     );
-    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
+    // Lines arrive through a channel, so that a missing line fails the test instead of
+    // hanging it.
+    let stdout = child.0.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next_line = || {
+        receiver
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the emulator printed the next line in time")
+    };
+    let first = next_line();
     let base_url = first.rsplit(' ').next().unwrap().to_owned();
     assert!(base_url.starts_with("http://127.0.0.1:"), "{first}");
-    let credentials = lines.next().unwrap().unwrap();
+    let credentials = next_line();
     assert!(
         credentials.contains(finapi_access_emulator::DEFAULT_CLIENT_ID),
         "{credentials}"
     );
-    let rest: Vec<String> = (0..3).map(|_| lines.next().unwrap().unwrap()).collect();
+    let rest: Vec<String> = (0..3).map(|_| next_line()).collect();
     assert!(
         rest.iter()
             .any(|l| l.starts_with(&format!("Web Form 2.0 at {base_url}"))),
@@ -355,7 +370,48 @@ async fn emulator_command_serves_until_stopped() {
         .fetch_user_token(&user.id, &user.password)
         .await
         .unwrap();
+    // One line per request: method, path, status, request id.
+    let created = user.request_id().as_str().to_owned();
+    while !next_line().starts_with("Press Ctrl-C") {}
+    let log: Vec<String> = (0..3).map(|_| next_line()).collect(); // token, create, token
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("POST /api/v2/users 201 ") && l.contains(&created)),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("POST /api/v2/oauth/token 200 ")),
+        "{log:?}"
+    );
+
+    // The port is taken now: the message says how to pick another.
+    let port = base_url.rsplit(':').next().unwrap();
+    let taken = run(cli().args(["emulator", "--port", port]));
+    assert_eq!(taken.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&taken.stderr);
+    assert!(
+        stderr.contains("is in use") && stderr.contains("--port 0"),
+        "{stderr}"
+    );
     drop(child);
+}
+
+#[test]
+fn the_emulator_refuses_options_it_does_not_use() {
+    let output = run(cli().args([
+        "emulator",
+        "--base-url",
+        "https://sandbox.finapi.io",
+        "--transport",
+        "hyper",
+    ]));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("does not use --base-url, --transport"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -68,10 +68,38 @@ pub struct EmulatorConfig {
     pub(crate) auto_update_allowed: bool,
     pub(crate) max_login_attempts: u32,
     pub(crate) port: u16,
+    pub(crate) listen: std::net::IpAddr,
+    pub(crate) request_log: Option<RequestLog>,
     pub(crate) licence: Licence,
     pub(crate) web_form_lifetime: Duration,
     pub(crate) callbacks_beyond_loopback: bool,
     pub(crate) tasks_need_web_form: bool,
+}
+
+/// One request the emulator answered, for [`EmulatorConfig::on_request`].
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RequestRecord<'a> {
+    /// The method.
+    pub method: &'a str,
+    /// The path (without the query).
+    pub path: &'a str,
+    /// The status answered.
+    pub status: u16,
+    /// The request id (the caller's, or the one the emulator generated).
+    pub request_id: &'a str,
+    /// How long the answer took.
+    pub duration: Duration,
+}
+
+/// The request log hook.
+#[derive(Clone)]
+pub(crate) struct RequestLog(pub(crate) std::sync::Arc<dyn Fn(&RequestRecord<'_>) + Send + Sync>);
+
+impl std::fmt::Debug for RequestLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestLog")
+    }
 }
 
 /// The client's licence, which decides whether a web form's body `redirectUrl` is required
@@ -108,6 +136,8 @@ impl Default for EmulatorConfig {
             auto_update_allowed: true,
             max_login_attempts: 5,
             port: 0,
+            listen: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+            request_log: None,
             licence: Licence::Unlicensed,
             web_form_lifetime: Duration::from_secs(20 * 60),
             callbacks_beyond_loopback: false,
@@ -187,10 +217,27 @@ impl EmulatorConfig {
         self
     }
 
-    /// The loopback port to listen on; `0` (the default) picks a free one.
+    /// The port to listen on; `0` (the default) picks a free one.
     #[must_use]
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// The address to listen on (default `127.0.0.1`: this machine only). `0.0.0.0` serves
+    /// other machines or containers too, over plain http: for test networks only.
+    #[must_use]
+    pub fn listen(mut self, address: std::net::IpAddr) -> Self {
+        self.listen = address;
+        self
+    }
+
+    /// Called once per request when its response is ready (method, path, status, request
+    /// id, duration): for a request log. The query is left out (v1 revocation carries a
+    /// token there).
+    #[must_use]
+    pub fn on_request(mut self, log: impl Fn(&RequestRecord<'_>) + Send + Sync + 'static) -> Self {
+        self.request_log = Some(RequestLog(std::sync::Arc::new(log)));
         self
     }
 

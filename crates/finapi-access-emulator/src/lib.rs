@@ -59,7 +59,7 @@ use finapi_access_types::ErrorCode;
 
 pub use config::{
     DEFAULT_ADMIN_CLIENT_ID, DEFAULT_ADMIN_CLIENT_SECRET, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
-    EmulatorClient, EmulatorConfig, Licence,
+    EmulatorClient, EmulatorConfig, Licence, RequestRecord,
 };
 pub use webform::callbacks::CallbackDelivery;
 
@@ -207,7 +207,10 @@ fn router_with_state(state: Arc<State>) -> Router {
         .route("/api/v2/oauth/revoke", post(token::revoke_v2))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn(request_context))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_context,
+        ))
         .with_state(state)
 }
 
@@ -231,7 +234,14 @@ async fn method_not_allowed(axum::Extension(ctx): axum::Extension<RequestCtx>) -
 
 /// Gives every request its id (the caller's, or `selfgen-<uuid>`), refuses ids over 255
 /// characters, and echoes the id on every response.
-async fn request_context(mut request: Request, next: Next) -> Response {
+async fn request_context(
+    axum::extract::State(state): axum::extract::State<Arc<State>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
     let given = request
         .headers()
         .get(REQUEST_ID)
@@ -267,6 +277,15 @@ async fn request_context(mut request: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
+    if let Some(log) = &state.config.request_log {
+        (log.0)(&RequestRecord {
+            method: method.as_str(),
+            path: &path,
+            status: response.status().as_u16(),
+            request_id: &request_id,
+            duration: started.elapsed(),
+        });
+    }
     response
 }
 
@@ -298,9 +317,14 @@ impl Emulator {
     /// When the port cannot be bound.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
         let listener =
-            tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port)))
-                .await?;
+            tokio::net::TcpListener::bind(SocketAddr::from((config.listen, config.port))).await?;
         let addr = listener.local_addr()?;
+        // Listening on every address: this machine reaches it on loopback.
+        let local = if addr.ip().is_unspecified() {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port()))
+        } else {
+            addr
+        };
         let state = Arc::new(State::new(config));
         let app = router_with_state(state.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -314,7 +338,7 @@ impl Emulator {
                 .await;
         });
         Ok(EmulatorHandle {
-            base_url: format!("http://{addr}"),
+            base_url: format!("http://{local}"),
             addr,
             state,
             stop: Some(stop),
