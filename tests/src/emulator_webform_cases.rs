@@ -772,3 +772,117 @@ pub async fn callbacks_retry_tasks_call_back_and_control_works_over_http(make: M
     let listed: Value = serde_json::from_slice(listed.body()).unwrap();
     assert_eq!(listed["deliveries"].as_array().unwrap().len(), 3);
 }
+
+/// State that lasts: users, tokens (with what is left of their lifetime), client
+/// configurations, categorisation rules and web forms survive a restart from a state file;
+/// a second process cannot take the file while the first holds it.
+pub async fn the_state_survives_a_restart(make: MakeTransport) {
+    use finapi_access_core::types::{
+        KeywordRuleParams, KeywordRulesParams, RuleDirection, RuleListQuery,
+    };
+    use finapi_access_emulator::{Emulator, StateFile};
+
+    let dir = std::env::temp_dir().join(format!("finapi-state-{}", std::process::id()));
+    let path = dir.join(format!("state-{}.json", fastrand::u64(..)));
+    let file = StateFile::lock(&path).unwrap();
+    assert!(
+        StateFile::try_lock(&path).unwrap().is_none(),
+        "a second holder must wait"
+    );
+    let first = Emulator::start_with_state(EmulatorConfig::default(), &file)
+        .await
+        .unwrap();
+    let client_for = |emulator: &finapi_access_emulator::EmulatorHandle, id: &str, secret: &str| {
+        AccessClient::builder()
+            .base_url(emulator.base_url())
+            .credentials(id, ClientSecret::new(secret))
+            .shared_transport(make())
+            .build()
+            .unwrap()
+    };
+    let client = client_for(&first, first.client_id(), first.client_secret());
+    let admin = client_for(
+        &first,
+        finapi_access_emulator::DEFAULT_ADMIN_CLIENT_ID,
+        finapi_access_emulator::DEFAULT_ADMIN_CLIENT_SECRET,
+    );
+    let user = client.create_user(UserCreateParams::new()).await.unwrap();
+    let token = client
+        .fetch_user_token(&user.id, &user.password)
+        .await
+        .unwrap();
+    client
+        .edit_client_configuration(
+            &finapi_access_core::types::ClientConfigurationParams::new()
+                .user_access_tokens_validity(Duration::from_secs(900)),
+        )
+        .await
+        .unwrap();
+    admin
+        .create_keyword_rules(&KeywordRulesParams::new(vec![KeywordRuleParams::new(
+            201,
+            RuleDirection::Income,
+            ["salary"],
+        )]))
+        .await
+        .unwrap();
+    let webforms = WebFormClient::with_base_url(first.webform_base_url()).unwrap();
+    let session = client.user_session(user.id.clone(), user.password.clone());
+    let form = webforms
+        .user(&session)
+        .create_bank_connection_import(&import("finAPI Test Bank"))
+        .await
+        .unwrap();
+    first.complete_web_form(form.id.as_str()).unwrap();
+    first.save_state(&file).unwrap();
+    first.shutdown().await;
+
+    // A new emulator (a new port) from the file.
+    let second = Emulator::start_with_state(EmulatorConfig::default(), &file)
+        .await
+        .unwrap();
+    let client = client_for(&second, second.client_id(), second.client_secret());
+    let me = client
+        .get_authorized_user(&token.access_token)
+        .await
+        .expect("the user token issued before the restart still works");
+    assert_eq!(me.id, user.id);
+    let again = client
+        .fetch_user_token(&user.id, &user.password)
+        .await
+        .unwrap();
+    assert_eq!(
+        again.access_token.expose_secret(),
+        token.access_token.expose_secret(),
+        "the same token, as finAPI hands out until it expires"
+    );
+    assert_eq!(
+        client
+            .client_configuration()
+            .await
+            .unwrap()
+            .user_access_tokens_validity_period,
+        900
+    );
+    let admin = client_for(
+        &second,
+        finapi_access_emulator::DEFAULT_ADMIN_CLIENT_ID,
+        finapi_access_emulator::DEFAULT_ADMIN_CLIENT_SECRET,
+    );
+    let rules = admin
+        .list_keyword_rules(&RuleListQuery::new())
+        .await
+        .unwrap();
+    assert_eq!(rules.keyword_rules[0].keywords, ["salary"]);
+    let webforms = WebFormClient::with_base_url(second.webform_base_url()).unwrap();
+    let session = client.user_session(user.id.clone(), user.password.clone());
+    let read = webforms
+        .user(&session)
+        .get_web_form(&form.id)
+        .await
+        .unwrap();
+    assert_eq!(read.status, WebFormStatus::Completed);
+    second.shutdown().await;
+    drop(file);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -26,6 +26,7 @@ macro_rules! suite {
                 the_page_moves_the_form_and_redirects,
                 web_form_errors_are_typed,
                 callbacks_retry_tasks_call_back_and_control_works_over_http,
+                the_state_survives_a_restart,
             );
         }
     };

@@ -51,7 +51,7 @@ pub(crate) fn category(id: i64) -> Option<Category> {
 }
 
 /// The stored rules of the mandator.
-#[derive(Default)]
+#[derive(Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RuleStore {
     keyword: BTreeMap<i64, KeywordRule>,
     iban: BTreeMap<i64, IbanRule>,

@@ -38,6 +38,7 @@ mod categorization;
 
 mod client_config;
 mod config;
+mod persist;
 mod reply;
 mod rules;
 mod state;
@@ -61,6 +62,7 @@ pub use config::{
     DEFAULT_ADMIN_CLIENT_ID, DEFAULT_ADMIN_CLIENT_SECRET, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
     EmulatorClient, EmulatorConfig, Licence, RequestRecord,
 };
+pub use persist::StateFile;
 pub use webform::callbacks::CallbackDelivery;
 
 use crate::reply::{Language, RequestCtx, api_error};
@@ -316,6 +318,35 @@ impl Emulator {
     ///
     /// When the port cannot be bound.
     pub async fn start(config: EmulatorConfig) -> std::io::Result<EmulatorHandle> {
+        Self::serve(State::new(config)).await
+    }
+
+    /// Starts an emulator with the state `file` kept (users, tokens, client configurations,
+    /// web forms, rules; an empty emulator when the file does not exist yet). The clients,
+    /// port and settings come from `config`. Save with [`EmulatorHandle::save_state`].
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read, is not an emulator state file (the error says why), or
+    /// the port cannot be bound.
+    pub async fn start_with_state(
+        config: EmulatorConfig,
+        file: &StateFile,
+    ) -> std::io::Result<EmulatorHandle> {
+        let state = match file.read()? {
+            None => State::new(config),
+            Some(json) => State::restore(config, &json).map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{}: {e}", file.path().display()),
+                )
+            })?,
+        };
+        Self::serve(state).await
+    }
+
+    async fn serve(state: State) -> std::io::Result<EmulatorHandle> {
+        let config = &state.config;
         let listener =
             tokio::net::TcpListener::bind(SocketAddr::from((config.listen, config.port))).await?;
         let addr = listener.local_addr()?;
@@ -325,7 +356,7 @@ impl Emulator {
         } else {
             addr
         };
-        let state = Arc::new(State::new(config));
+        let state = Arc::new(state);
         let app = router_with_state(state.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -408,6 +439,31 @@ impl EmulatorHandle {
     /// Moves the emulator's clock forward, so tests can expire tokens without waiting.
     pub fn advance_clock(&self, by: Duration) {
         self.state.advance(by);
+    }
+
+    /// Writes everything the emulator holds to `file` (atomically), for
+    /// [`Emulator::start_with_state`] to start from. Tokens keep what is left of their
+    /// lifetime.
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be written.
+    pub fn save_state(&self, file: &StateFile) -> std::io::Result<()> {
+        let json = self
+            .state
+            .save()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        file.write(&json)
+    }
+
+    /// The password of a user, as the emulator holds it (test control: finAPI never shows
+    /// it). The command line's embedded mode uses it for users it created.
+    pub fn user_password(&self, user_id: &str) -> Option<String> {
+        self.state
+            .store()
+            .users
+            .get(&state::user_key(user_id))
+            .map(|u| u.password.clone())
     }
 
     /// A client's configuration, as `GET /clientConfiguration` with its token answers.

@@ -10,12 +10,13 @@ use finapi_access_types::ClientConfiguration;
 use crate::config::{EmulatorClient, EmulatorConfig};
 
 /// Who a token belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Subject {
     Client(String),
     User { client: String, user: String },
 }
 
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct UserRecord {
     pub(crate) id: String,
     pub(crate) password: String,
@@ -31,6 +32,7 @@ pub(crate) struct UserRecord {
 }
 
 /// A deleted user, as the mandator admin's user list shows it.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct DeletedUser {
     pub(crate) distorted_id: String,
     pub(crate) registered: String,
@@ -101,6 +103,143 @@ pub(crate) struct Store {
     refresh: HashMap<String, RefreshRecord>,
     current: HashMap<Subject, String>,
     next_grant: u64,
+}
+
+/// A token as a state file keeps it: what is left of its lifetime when saved (`None`: it
+/// never expires); expired tokens are not saved.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedAccess {
+    token: String,
+    subject: Subject,
+    grant: u64,
+    remaining_ms: Option<u64>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedRefresh {
+    token: String,
+    client: String,
+    user: String,
+    grant: u64,
+    remaining_ms: Option<u64>,
+}
+
+/// The store as a state file keeps it.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(crate) struct SavedStore {
+    users: Vec<UserRecord>,
+    deleted: Vec<DeletedUser>,
+    password_change_tokens: Vec<(String, String)>,
+    access: Vec<SavedAccess>,
+    refresh: Vec<SavedRefresh>,
+    current: Vec<(Subject, String)>,
+    next_grant: u64,
+}
+
+fn remaining(expires_at: Option<Instant>, now: Instant) -> Option<Option<u64>> {
+    match expires_at {
+        None => Some(None),
+        Some(at) if at > now => Some(Some(
+            u64::try_from(at.duration_since(now).as_millis()).unwrap_or(u64::MAX),
+        )),
+        Some(_) => None,
+    }
+}
+
+fn expiry(remaining_ms: Option<u64>, now: Instant) -> Option<Instant> {
+    remaining_ms.map(|ms| now + Duration::from_millis(ms))
+}
+
+impl Store {
+    /// The store to save, on the emulator's clock `now`.
+    pub(crate) fn save(&self, now: Instant) -> SavedStore {
+        let access = self
+            .access
+            .iter()
+            .filter_map(|(token, r)| {
+                remaining(r.expires_at, now).map(|remaining_ms| SavedAccess {
+                    token: token.clone(),
+                    subject: r.subject.clone(),
+                    grant: r.grant,
+                    remaining_ms,
+                })
+            })
+            .collect();
+        let refresh = self
+            .refresh
+            .iter()
+            .filter_map(|(token, r)| {
+                remaining(r.expires_at, now).map(|remaining_ms| SavedRefresh {
+                    token: token.clone(),
+                    client: r.client.clone(),
+                    user: r.user.clone(),
+                    grant: r.grant,
+                    remaining_ms,
+                })
+            })
+            .collect();
+        let mut users: Vec<UserRecord> = self.users.values().cloned().collect();
+        users.sort_by(|a, b| a.id.cmp(&b.id));
+        SavedStore {
+            users,
+            deleted: self.deleted.clone(),
+            password_change_tokens: self
+                .password_change_tokens
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            access,
+            refresh,
+            current: self
+                .current
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            next_grant: self.next_grant,
+        }
+    }
+
+    /// The store a state file kept, on the emulator's clock `now`.
+    pub(crate) fn restore(saved: SavedStore, now: Instant) -> Self {
+        let mut store = Self {
+            users: saved
+                .users
+                .into_iter()
+                .map(|u| (user_key(&u.id), u))
+                .collect(),
+            deleted: saved.deleted,
+            password_change_tokens: saved.password_change_tokens.into_iter().collect(),
+            access: saved
+                .access
+                .into_iter()
+                .map(|a| {
+                    let record = AccessRecord {
+                        subject: a.subject,
+                        grant: a.grant,
+                        expires_at: expiry(a.remaining_ms, now),
+                    };
+                    (a.token, record)
+                })
+                .collect(),
+            refresh: saved
+                .refresh
+                .into_iter()
+                .map(|r| {
+                    let record = RefreshRecord {
+                        client: r.client,
+                        user: r.user,
+                        grant: r.grant,
+                        expires_at: expiry(r.remaining_ms, now),
+                    };
+                    (r.token, record)
+                })
+                .collect(),
+            current: saved.current.into_iter().collect(),
+            next_grant: saved.next_grant,
+        };
+        store.forget_dangling();
+        store
+    }
 }
 
 /// The user key: finAPI compares user ids case-insensitively.
@@ -329,7 +468,82 @@ pub(crate) struct State {
     token_requests: AtomicU64,
 }
 
+/// The format of state files this version writes and reads.
+pub(crate) const STATE_FORMAT: u32 = 1;
+
+/// A state file's contents.
+#[derive(serde::Deserialize)]
+struct Saved {
+    format: u32,
+    clock_offset_ms: u64,
+    changed_secrets: HashMap<String, String>,
+    configurations: HashMap<String, ClientConfiguration>,
+    store: SavedStore,
+    webforms: crate::webform::WebFormStore,
+    rules: crate::categorization::RuleStore,
+}
+
 impl State {
+    /// Everything the emulator holds, as a state file keeps it (JSON). Each part is taken
+    /// under its own lock; save when no request is running for a consistent whole.
+    pub(crate) fn save(&self) -> serde_json::Result<String> {
+        let offset = *self.clock_offset.lock().unwrap_or_else(|e| e.into_inner());
+        let store = self.store().save(self.now());
+        let configurations = serde_json::to_value(
+            &*self
+                .configurations
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        )?;
+        let changed_secrets = serde_json::to_value(
+            &*self
+                .changed_secrets
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        )?;
+        let webforms = serde_json::to_value(&*self.webforms())?;
+        let rules = serde_json::to_value(&*self.rules())?;
+        serde_json::to_string_pretty(&serde_json::json!({
+            "format": STATE_FORMAT,
+            "clock_offset_ms": u64::try_from(offset.as_millis()).unwrap_or(u64::MAX),
+            "changed_secrets": changed_secrets,
+            "configurations": configurations,
+            "store": store,
+            "webforms": webforms,
+            "rules": rules,
+        }))
+    }
+
+    /// The state a state file kept, with `config` for what a file does not hold (the
+    /// clients, the port, the settings). Clients the file does not know start with their
+    /// configuration from `config`.
+    pub(crate) fn restore(config: EmulatorConfig, json: &str) -> Result<Self, String> {
+        let saved: Saved =
+            serde_json::from_str(json).map_err(|e| format!("not an emulator state file: {e}"))?;
+        if saved.format != STATE_FORMAT {
+            return Err(format!(
+                "state format {} is not the {STATE_FORMAT} this version reads",
+                saved.format
+            ));
+        }
+        let state = Self::new(config);
+        let offset = Duration::from_millis(saved.clock_offset_ms);
+        *state.clock_offset.lock().unwrap_or_else(|e| e.into_inner()) = offset;
+        *state
+            .changed_secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = saved.changed_secrets;
+        state
+            .configurations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(saved.configurations);
+        *state.store() = Store::restore(saved.store, state.now());
+        *state.webforms() = saved.webforms;
+        *state.rules() = saved.rules;
+        Ok(state)
+    }
+
     pub(crate) fn new(config: EmulatorConfig) -> Self {
         let configurations = config
             .clients

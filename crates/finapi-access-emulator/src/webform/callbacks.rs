@@ -14,7 +14,7 @@ use crate::state::State;
 const ATTEMPTS: u32 = 3;
 
 /// One callback and what came of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct CallbackDelivery {
     /// Where it was to go.

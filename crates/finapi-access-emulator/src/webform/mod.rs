@@ -26,7 +26,7 @@ use rules::{Check, display_path};
 
 use callbacks::CallbackDelivery;
 
-/// A bank of the built-in catalogue.
+/// A bank of the built-in catalogue (kept in a state file as its id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct BankEntry {
     pub(crate) id: i64,
@@ -66,6 +66,23 @@ pub(crate) const BANKS: [BankEntry; 3] = [
     },
 ];
 
+impl serde::Serialize for BankEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(self.id)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BankEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = i64::deserialize(deserializer)?;
+        BANKS
+            .iter()
+            .copied()
+            .find(|b| b.id == id)
+            .ok_or_else(|| serde::de::Error::custom(format!("no bank {id} in the catalogue")))
+    }
+}
+
 /// The banks `term` finds: by id, name (part of it, any case), BLZ, BIC, city, or the BLZ
 /// inside a German IBAN.
 pub(crate) fn search_banks(term: &str) -> Vec<BankEntry> {
@@ -90,7 +107,7 @@ pub(crate) fn search_banks(term: &str) -> Vec<BankEntry> {
 }
 
 /// What a finished form produced.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Payload {
     pub(crate) bank_connection_id: Option<i64>,
     pub(crate) payment_id: Option<i64>,
@@ -99,12 +116,14 @@ pub(crate) struct Payload {
 }
 
 /// A web form.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct FormRecord {
     pub(crate) id: String,
     pub(crate) owner: String,
-    pub(crate) kind: &'static str,
-    pub(crate) status: &'static str,
+    #[serde(deserialize_with = "crate::persist::known")]
+    pub(crate) kind: crate::persist::Known,
+    #[serde(deserialize_with = "crate::persist::known")]
+    pub(crate) status: crate::persist::Known,
     pub(crate) created_at: SystemTime,
     pub(crate) expires_at: SystemTime,
     pub(crate) payload: Payload,
@@ -125,12 +144,13 @@ impl FormRecord {
 }
 
 /// A background update task.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct TaskRecord {
     pub(crate) id: String,
     pub(crate) owner: String,
     pub(crate) created_at: SystemTime,
-    pub(crate) status: &'static str,
+    #[serde(deserialize_with = "crate::persist::known")]
+    pub(crate) status: crate::persist::Known,
     pub(crate) bank_connection_id: i64,
     pub(crate) web_form: Option<String>,
     pub(crate) error_code: Option<String>,
@@ -138,7 +158,7 @@ pub(crate) struct TaskRecord {
 }
 
 /// A bank connection a completed import produced (shown by Access's bankConnections).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct ConnectionRecord {
     pub(crate) id: i64,
     pub(crate) owner: String,
@@ -147,7 +167,7 @@ pub(crate) struct ConnectionRecord {
 }
 
 /// A profile or translation set (mandator-wide).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct AdminRecord {
     pub(crate) id: String,
     pub(crate) created_at: SystemTime,
@@ -155,7 +175,7 @@ pub(crate) struct AdminRecord {
 }
 
 /// Everything Web Form the emulator holds.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) struct WebFormStore {
     pub(crate) forms: HashMap<String, FormRecord>,
     pub(crate) form_order: Vec<String>,
