@@ -38,6 +38,19 @@ pub(crate) struct Global {
     /// The HTTP stack [default: reqwest].
     #[arg(long, global = true, value_enum)]
     pub(crate) transport: Option<TransportArg>,
+    /// The file in which the embedded emulator keeps its state between commands [default:
+    /// $XDG_STATE_HOME/finapi-access/emulator-state.json, else
+    /// ~/.local/state/finapi-access/emulator-state.json].
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "FINAPI_EMULATOR_STATE"
+    )]
+    pub(crate) emulator_state: Option<std::path::PathBuf>,
+    /// Start the embedded emulator empty (forget the users, tokens and web forms it kept).
+    #[arg(long, global = true)]
+    pub(crate) fresh: bool,
     /// The Web Form 2.0 base URL (default: from --env, else the --base-url, else the
     /// embedded emulator's).
     #[arg(long, global = true, value_name = "URL")]

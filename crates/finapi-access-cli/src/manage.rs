@@ -61,7 +61,7 @@ pub(crate) async fn users(global: &Global, command: UsersCommand) -> Result<(), 
             })?;
             let target = target::resolve(global, false).await?;
             announce(&target, user.json);
-            let session = session(&target.client, &user.user_id)?;
+            let session = session(&target, &user.user_id)?;
             let updated = session.update_user(&edit).await.map_err(|e| call(&e))?;
             print_user(&target, "update user", &updated, user.json);
         }
@@ -71,7 +71,7 @@ pub(crate) async fn users(global: &Global, command: UsersCommand) -> Result<(), 
             let answer = if unverified {
                 target.client.delete_unverified_user(&user_id(&user)?).await
             } else {
-                session(&target.client, &user.user_id)?.delete_user().await
+                session(&target, &user.user_id)?.delete_user().await
             }
             .map_err(|e| call(&e))?;
             done(&target, &user, "delete user", answer.request_id().as_str());

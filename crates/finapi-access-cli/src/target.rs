@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use finapi_access_core::types::ClientSecret;
 use finapi_access_core::{AccessClient, ApiVersion, Environment, Transport};
-use finapi_access_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
+use finapi_access_emulator::{Emulator, EmulatorConfig, EmulatorHandle, StateFile};
 use finapi_access_hyper::HyperTransport;
 use finapi_access_reqwest::ReqwestTransport;
 
@@ -20,6 +20,58 @@ pub(crate) struct Target {
     pub(crate) client: AccessClient,
     pub(crate) emulator: Option<EmulatorHandle>,
     pub(crate) transport: &'static str,
+    /// Where the embedded emulator keeps its state (saved when the command ends).
+    pub(crate) state: Option<StateFile>,
+}
+
+impl Drop for Target {
+    /// The command is over: the embedded emulator's state is saved for the next one.
+    fn drop(&mut self) {
+        if let (Some(emulator), Some(file)) = (&self.emulator, &self.state)
+            && let Err(e) = emulator.save_state(file)
+        {
+            eprintln!(
+                "warning: could not save the embedded emulator's state to {}: {e}",
+                file.path().display()
+            );
+        }
+    }
+}
+
+/// The embedded emulator's state file: `--emulator-state` / `FINAPI_EMULATOR_STATE`, else
+/// under `$XDG_STATE_HOME` or `~/.local/state`, else the temporary directory.
+fn state_path(global: &Global) -> std::path::PathBuf {
+    if let Some(path) = &global.emulator_state {
+        return path.clone();
+    }
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|home| std::path::PathBuf::from(home).join(".local").join("state"))
+        })
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("finapi-access").join("emulator-state.json")
+}
+
+/// Locks the state file, saying so when another command holds it.
+pub(crate) fn lock_state(path: &std::path::Path) -> Result<StateFile, CliError> {
+    let failed = |e: std::io::Error| {
+        CliError::config(format!(
+            "could not use the emulator state file {}: {e} (choose another with --emulator-state FILE)",
+            path.display()
+        ))
+    };
+    if let Some(file) = StateFile::try_lock(path).map_err(failed)? {
+        return Ok(file);
+    }
+    eprintln!(
+        "waiting for another finapi-access command that uses {} ...",
+        path.display()
+    );
+    StateFile::lock(path).map_err(failed)
 }
 
 /// How this command line chose its server, for hints that mention only what the user gave.
@@ -110,6 +162,7 @@ pub(crate) async fn resolve(global: &Global, admin: bool) -> Result<Target, CliE
     let builder = AccessClient::builder()
         .api_version(version)
         .shared_transport(transport);
+    let mut state = None;
     let (builder, emulator) = match (&global.base_url, global.env) {
         (Some(_), Some(_)) => {
             return Err(CliError::config(
@@ -122,11 +175,20 @@ pub(crate) async fn resolve(global: &Global, admin: bool) -> Result<Target, CliE
                     "{CLIENT_ID_VAR}/{CLIENT_SECRET_VAR} are set but no server is chosen: pass --env sandbox|live or --base-url URL (or unset them to use the embedded emulator)"
                 )));
             }
-            let emulator = Emulator::start(EmulatorConfig::default())
+            let file = lock_state(&state_path(global))?;
+            if global.fresh {
+                file.clear().map_err(|e| {
+                    CliError::config(format!("could not clear {}: {e}", file.path().display()))
+                })?;
+            }
+            let emulator = Emulator::start_with_state(EmulatorConfig::default(), &file)
                 .await
                 .map_err(|e| {
-                    CliError::config(format!("could not start the embedded emulator: {e}"))
+                    CliError::config(format!(
+                        "could not start the embedded emulator: {e} (--fresh starts it empty)"
+                    ))
                 })?;
+            state = Some(file);
             let client = emulator
                 .clients()
                 .iter()
@@ -177,5 +239,6 @@ pub(crate) async fn resolve(global: &Global, admin: bool) -> Result<Target, CliE
         client,
         emulator,
         transport: transport_name,
+        state,
     })
 }

@@ -532,7 +532,7 @@ pub(crate) async fn run(global: &Global, command: WebformCommand) -> Result<(), 
         WebformCommand::Create(create) => create_form(&target, &client, *create).await,
         WebformCommand::Get(by) => {
             announce(&target, by.user.json);
-            let session = session(&target.client, &by.user.user_id)?;
+            let session = session(&target, &by.user.user_id)?;
             let form = client
                 .user(&session)
                 .get_web_form(&by.id)
@@ -549,7 +549,7 @@ pub(crate) async fn run(global: &Global, command: WebformCommand) -> Result<(), 
         }
         WebformCommand::List(args) => {
             announce(&target, args.user.json);
-            let session = session(&target.client, &args.user.user_id)?;
+            let session = session(&target, &args.user.user_id)?;
             let user = client.user(&session);
             let forms: Vec<WebForm> = if args.paging.all {
                 user.list_all_web_forms(args.paging.query())
@@ -568,7 +568,7 @@ pub(crate) async fn run(global: &Global, command: WebformCommand) -> Result<(), 
         }
         WebformCommand::Delete(by) => {
             announce(&target, by.user.json);
-            let session = session(&target.client, &by.user.user_id)?;
+            let session = session(&target, &by.user.user_id)?;
             let done = client
                 .user(&session)
                 .delete_web_form(&by.id)
@@ -586,7 +586,7 @@ pub(crate) async fn run(global: &Global, command: WebformCommand) -> Result<(), 
         }
         WebformCommand::Wait { form, timeout } => {
             announce(&target, form.user.json);
-            let session = session(&target.client, &form.user.user_id)?;
+            let session = session(&target, &form.user.user_id)?;
             let options = WaitOptions::default().deadline(std::time::Duration::from_secs(timeout));
             match client
                 .user(&session)
@@ -623,7 +623,7 @@ async fn create_form(
         | CreateCommand::StandingOrder { common, .. } => common,
     };
     announce(target, common.user.json);
-    let session = session(&target.client, &common.user.user_id)?;
+    let session = session(target, &common.user.user_id)?;
     let user = client.user(&session);
     let redirect_url = common.redirect_url.clone();
     let profile_id = common.profile_id.clone();
@@ -782,7 +782,7 @@ async fn tasks(
             redirect_url,
         } => {
             announce(target, user.json);
-            let session = session(&target.client, &user.user_id)?;
+            let session = session(target, &user.user_id)?;
             let mut details = BankConnectionUpdateTaskDetails::new(bank_connection_id);
             details.redirect_url = redirect_url;
             let task = client
@@ -800,7 +800,7 @@ async fn tasks(
         }
         TasksCommand::Get(by) => {
             announce(target, by.user.json);
-            let session = session(&target.client, &by.user.user_id)?;
+            let session = session(target, &by.user.user_id)?;
             let task = client
                 .user(&session)
                 .get_task(&by.id)
@@ -816,7 +816,7 @@ async fn tasks(
         }
         TasksCommand::List(args) => {
             announce(target, args.user.json);
-            let session = session(&target.client, &args.user.user_id)?;
+            let session = session(target, &args.user.user_id)?;
             let user = client.user(&session);
             let tasks: Vec<Task> = if args.paging.all {
                 user.list_all_tasks(args.paging.query()).try_collect().await

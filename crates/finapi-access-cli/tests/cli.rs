@@ -11,15 +11,33 @@ use finapi_access_core::{AccessClient, ApiVersion};
 use finapi_access_emulator::{Emulator, EmulatorConfig, EmulatorHandle};
 use serde_json::Value;
 
+/// A state file of its own for each test that wants commands to share one.
+fn state_file(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("finapi-cli-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(format!("{name}-{}.json", fastrand_suffix()))
+}
+
+fn fastrand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+/// The CLI, with no credentials in its environment and an embedded emulator state file of
+/// its own (each command starts empty unless a test shares a file on purpose).
 fn cli() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_finapi-access"));
     for var in [
         "FINAPI_CLIENT_ID",
         "FINAPI_CLIENT_SECRET",
         "FINAPI_USER_PASSWORD",
+        "FINAPI_EMULATOR_STATE",
     ] {
         command.env_remove(var);
     }
+    command.env("FINAPI_EMULATOR_STATE", state_file("command"));
     command.stdin(Stdio::null());
     command
 }
@@ -1201,6 +1219,7 @@ fn a_password_typed_at_the_terminal_is_not_echoed() {
         .env_remove("FINAPI_CLIENT_ID")
         .env_remove("FINAPI_CLIENT_SECRET")
         .env_remove("FINAPI_USER_PASSWORD")
+        .env("FINAPI_EMULATOR_STATE", state_file("tty"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -1234,4 +1253,149 @@ fn a_password_typed_at_the_terminal_is_not_echoed() {
         "{stderr}"
     );
     assert!(!stderr.contains("Argument-Secret-1"), "{stderr}");
+}
+
+#[test]
+fn the_embedded_emulator_keeps_its_state_between_commands() {
+    let state = state_file("lasting");
+    let with_state = || {
+        let mut command = cli();
+        command.env("FINAPI_EMULATOR_STATE", &state);
+        command
+    };
+    let onboard = run(with_state().args(["onboard", "--user-id", "alice", "--json"]));
+    assert!(onboard.status.success());
+    let announced = String::from_utf8_lossy(&onboard.stderr);
+    assert!(announced.contains("state is kept in"), "{announced}");
+
+    // The same user, in later commands, without giving her password again.
+    let got = run(with_state().args(["users", "get", "--user-id", "alice", "--json"]));
+    assert!(got.status.success());
+    assert_eq!(stdout_json(&got)["user"]["userId"], "alice");
+    let token = run(with_state().args(["token", "user", "--user-id", "alice", "--raw"]));
+    assert!(token.status.success());
+    let form = run(with_state().args([
+        "webform",
+        "create",
+        "bank-connection-import",
+        "--user-id",
+        "alice",
+        "--json",
+    ]));
+    assert!(form.status.success());
+
+    // onboard again: alice exists, and she gets her token.
+    let again = run(with_state().args(["onboard", "--user-id", "alice"]));
+    assert!(again.status.success());
+    let said = String::from_utf8_lossy(&again.stdout);
+    assert!(said.contains("user alice exists"), "{said}");
+    assert!(said.contains("[3/3] user token"), "{said}");
+
+    // --fresh starts empty.
+    let fresh = run(with_state().args(["--fresh", "users", "get", "--user-id", "alice"]));
+    assert!(!fresh.status.success());
+    let _ = std::fs::remove_file(&state);
+}
+
+#[test]
+fn two_commands_on_one_state_file_take_turns() {
+    let state = state_file("turns");
+    let spawn = |id: &str| {
+        cli()
+            .env("FINAPI_EMULATOR_STATE", &state)
+            .args(["users", "create", "--user-id", id, "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children: Vec<_> = (0..4).map(|n| spawn(&format!("racer-{n}"))).collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    // Nothing was lost: every user is there.
+    let listed = run(cli()
+        .env("FINAPI_EMULATOR_STATE", &state)
+        .args(["admin", "users", "list", "--json"]));
+    assert!(listed.status.success());
+    let users: Vec<String> = stdout_json(&listed)["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["userId"].as_str().unwrap().to_owned())
+        .collect();
+    for n in 0..4 {
+        assert!(users.contains(&format!("racer-{n}")), "{users:?}");
+    }
+    let _ = std::fs::remove_file(&state);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_standalone_emulator_keeps_its_state_when_asked() {
+    let state = state_file("standalone");
+    let start = || {
+        let mut child = cli()
+            .args(["emulator", "--port", "0", "--quiet", "--emulator-state"])
+            .arg(&state)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let first = receiver
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the emulator started");
+        let base_url = first.rsplit(' ').next().unwrap().to_owned();
+        // Nobody reads the rest: the emulator must not mind.
+        drop(receiver);
+        (child, base_url)
+    };
+    let stop = |child: &mut std::process::Child| {
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(
+            child.wait().unwrap().success(),
+            "a clean stop saves the state"
+        );
+    };
+    let client_at = |base_url: &str| {
+        AccessClient::builder()
+            .base_url(base_url)
+            .credentials(
+                finapi_access_emulator::DEFAULT_CLIENT_ID,
+                ClientSecret::new(finapi_access_emulator::DEFAULT_CLIENT_SECRET),
+            )
+            .transport(finapi_access_reqwest::ReqwestTransport::new().unwrap())
+            .build()
+            .unwrap()
+    };
+    let (mut first, url) = start();
+    let user = client_at(&url)
+        .create_user(UserCreateParams::new().id(UserId::new("kept").unwrap()))
+        .await
+        .unwrap();
+    stop(&mut first);
+
+    let (mut second, url) = start();
+    let token = client_at(&url)
+        .fetch_user_token(&user.id, &user.password)
+        .await;
+    stop(&mut second);
+    assert!(token.is_ok(), "the user outlived the restart: {token:?}");
+    let _ = std::fs::remove_file(&state);
 }
