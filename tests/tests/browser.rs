@@ -85,10 +85,13 @@ async fn browser(driver: &Driver) -> fantoccini::Client {
         .unwrap_or_else(|e| panic!("headless Chromium did not start: {e}"))
 }
 
-/// The element with this `data-testid`.
+/// The element with this `data-testid`, waiting (up to 15 s) for the page that shows it: after
+/// a click the next page may not be there yet on a busy machine.
 async fn testid(browser: &fantoccini::Client, id: &str) -> fantoccini::elements::Element {
     browser
-        .find(Locator::Css(&format!("[data-testid={id}]")))
+        .wait()
+        .at_most(std::time::Duration::from_secs(15))
+        .for_element(Locator::Css(&format!("[data-testid={id}]")))
         .await
         .unwrap_or_else(|e| panic!("no data-testid={id}: {e}"))
 }
@@ -207,7 +210,9 @@ async fn a_person_completes_the_web_form_in_chromium() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let back = browser
-        .find(Locator::Id("back"))
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Id("back"))
         .await
         .unwrap()
         .text()
