@@ -562,8 +562,174 @@ async fn profile(which: &str, base_url: &str) {
     }
 }
 
+/// The contenders of the instruction-count mode: `(name, what one operation is)`.
+const MEASURED: [(&str, &str); 11] = [
+    ("token-sdk-reqwest", "SDK fetch_client_token, reqwest"),
+    ("token-sdk-hyper", "SDK fetch_client_token, hyper"),
+    ("token-oauth2", "oauth2 5.x exchange_client_credentials"),
+    (
+        "token-handwritten-reqwest",
+        "hand-written reqwest form post, decoded",
+    ),
+    ("call-sdk-reqwest", "SDK session.get_user, reqwest"),
+    ("call-sdk-hyper", "SDK session.get_user, hyper"),
+    (
+        "call-public-reqwest",
+        "SDK session.send(ApiRequest), reqwest",
+    ),
+    ("call-public-hyper", "SDK session.send(ApiRequest), hyper"),
+    (
+        "call-handwritten-reqwest",
+        "hand-written GET, same headers, decoded, reqwest",
+    ),
+    (
+        "call-handwritten-hyper",
+        "hand-written GET, same headers, decoded, hyper",
+    ),
+    ("call-bare-reqwest", "bare GET, fixed bearer, reqwest"),
+];
+
+/// `--measure=NAME --n=N --url=URL`: N operations of one contender, one after another on a
+/// single-threaded runtime, against a server in another process: what valgrind counts is the
+/// client's work. `cargo xtask bench --instructions` runs it under callgrind at two N and
+/// takes the difference, so that setup (process, runtime, connections, warm-up) cancels.
+fn measure(name: &str, n: usize, url: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let warm_up = 20;
+        let reqwest_t = || -> Arc<dyn Transport> { Arc::new(ReqwestTransport::new().unwrap()) };
+        let hyper_t = || -> Arc<dyn Transport> { Arc::new(HyperTransport::new().unwrap()) };
+        let session_on = |transport: Arc<dyn Transport>| {
+            sdk_client(url, transport).user_session(
+                UserId::new("bench-user").unwrap(),
+                Password::new("bench-password").unwrap(),
+            )
+        };
+        match name {
+            "token-sdk-reqwest" | "token-sdk-hyper" => {
+                let transport = if name.ends_with("reqwest") {
+                    reqwest_t()
+                } else {
+                    hyper_t()
+                };
+                let client = sdk_client(url, transport);
+                for _ in 0..warm_up + n {
+                    client.fetch_client_token().await.map(drop).unwrap();
+                }
+            }
+            "token-oauth2" => {
+                let http = oauth2::reqwest::Client::builder()
+                    .redirect(oauth2::reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap();
+                let token_url = format!("{url}/api/v2/oauth/token");
+                let oauth =
+                    oauth2::basic::BasicClient::new(oauth2::ClientId::new(fixed::CLIENT_ID.into()))
+                        .set_client_secret(oauth2::ClientSecret::new(fixed::CLIENT_SECRET.into()))
+                        .set_token_uri(oauth2::TokenUrl::new(token_url).unwrap())
+                        .set_auth_type(oauth2::AuthType::RequestBody);
+                for _ in 0..warm_up + n {
+                    oauth
+                        .exchange_client_credentials()
+                        .request_async(&http)
+                        .await
+                        .map(drop)
+                        .unwrap();
+                }
+            }
+            "token-handwritten-reqwest" => {
+                let raw = ReqwestTransport::default_client_builder()
+                    .unwrap()
+                    .build()
+                    .unwrap();
+                let token_url = format!("{url}/api/v2/oauth/token");
+                for _ in 0..warm_up + n {
+                    raw_grant(&raw, &token_url).await;
+                }
+            }
+            "call-sdk-reqwest" | "call-sdk-hyper" | "call-public-reqwest" | "call-public-hyper" => {
+                let transport = if name.ends_with("reqwest") {
+                    reqwest_t()
+                } else {
+                    hyper_t()
+                };
+                let session = session_on(transport);
+                session.token().await.unwrap();
+                let public = name.starts_with("call-public");
+                for _ in 0..warm_up + n {
+                    if public {
+                        session.send(public_get()).await.map(drop).unwrap();
+                    } else {
+                        session.get_user().await.map(drop).unwrap();
+                    }
+                }
+            }
+            "call-handwritten-reqwest" | "call-handwritten-hyper" | "call-bare-reqwest" => {
+                let transport = if name.ends_with("reqwest") {
+                    reqwest_t()
+                } else {
+                    hyper_t()
+                };
+                let bare = name.starts_with("call-bare");
+                for _ in 0..warm_up + n {
+                    if bare {
+                        let response = transport.send(bare_get(url)).await.unwrap();
+                        assert!(response.status().is_success());
+                    } else {
+                        let response = transport.send(handwritten_get(url)).await.unwrap();
+                        assert!(response.status().is_success());
+                        let _: HandUser = serde_json::from_slice(response.body()).unwrap();
+                    }
+                }
+            }
+            other => panic!("unknown contender {other}; known: {MEASURED:?}"),
+        }
+    });
+}
+
+/// `--serve`: the fixed server alone, until killed (for `--measure` runs in other processes).
+fn serve() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let url = fixed::start().await;
+        println!("serving {url}");
+        std::future::pending::<()>().await;
+    });
+}
+
+fn arg(name: &str) -> Option<String> {
+    std::env::args().find_map(|a| a.strip_prefix(&format!("--{name}=")).map(str::to_owned))
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--serve") {
+        serve();
+        return;
+    }
+    if std::env::args().any(|a| a == "--list") {
+        for (name, what) in MEASURED {
+            println!("{name}\t{what}");
+        }
+        return;
+    }
+    if let Some(name) = arg("measure") {
+        let n = arg("n").and_then(|n| n.parse().ok()).unwrap_or(1000);
+        let url = arg("url").expect("--url=URL of a --serve process");
+        measure(&name, n, &url);
+        return;
+    }
+    wall_clock();
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
+async fn wall_clock() {
     let quick = std::env::args().any(|a| a == "--quick");
     let plan = if quick { QUICK } else { FULL };
     println!(
