@@ -119,7 +119,7 @@ fn instructions(bench: &std::path::Path, name: &str, n: u64, url: &str) -> Optio
         ])
         .output()
         .map_err(|e| {
-            eprintln!("xtask: valgrind could not run ({e}); install it (Debian: valgrind)")
+            eprintln!("xtask: valgrind could not run ({e}); install it (Debian: valgrind)");
         })
         .ok()?;
     let stderr = String::from_utf8_lossy(&output.stderr);
