@@ -148,10 +148,17 @@ impl BaseUrl {
 
     /// The URL of `path` (which starts with `/`) under this base.
     pub fn join(&self, path: &str) -> String {
-        format!(
-            "{}://{}{}{}",
-            self.scheme, self.authority, self.path_prefix, path
-        )
+        // Pushed, not formatted: this runs for every request to a path (a third of the
+        // instructions of `format!`).
+        let mut url = String::with_capacity(
+            self.scheme.len() + 3 + self.authority.len() + self.path_prefix.len() + path.len(),
+        );
+        url.push_str(&self.scheme);
+        url.push_str("://");
+        url.push_str(&self.authority);
+        url.push_str(&self.path_prefix);
+        url.push_str(path);
+        url
     }
 
     /// Whether the host is a loopback host.

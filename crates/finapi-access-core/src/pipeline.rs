@@ -28,7 +28,7 @@ use crate::redact::{Secrets, decode_reason};
 use crate::request_id::RequestId;
 use crate::response::CallResult;
 use crate::retry::{Outcome, RetryDecision, RetryPolicy, Sleep};
-use crate::transport::{RequestTimeout, Transport, TransportError, TransportErrorKind};
+use crate::transport::{Transport, TransportError, TransportErrorKind};
 use crate::wire::{self, AccessErrors};
 
 /// Decodes a success body, or says why it cannot.
@@ -560,8 +560,6 @@ impl Pipeline {
             let (sending, span) = {
                 let mut this = request.build(url, token, &opts.request_id)?;
                 opts.apply(&mut this);
-                this.extensions_mut()
-                    .insert(RequestTimeout(per_attempt.min(left)));
                 let span = tracing::info_span!(
                     "finapi_access.request",
                     operation = operation.as_str(),
@@ -572,7 +570,8 @@ impl Pipeline {
                     status = tracing::field::Empty,
                     duration_ms = tracing::field::Empty,
                 );
-                (self.transport.send(this), span)
+                let timeout = per_attempt.min(left);
+                (self.transport.send_with_timeout(this, timeout), span)
             };
             // The same for the answer: it ends before a backoff is awaited.
             let delay = {

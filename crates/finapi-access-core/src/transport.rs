@@ -44,6 +44,24 @@ pub trait Transport: Send + Sync + std::fmt::Debug {
         &self,
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError>;
+
+    /// Sends `request` with `timeout` as its overall timeout: what the client calls for
+    /// every attempt. The default puts the timeout in the request's extensions as a
+    /// [`RequestTimeout`] and calls [`send`](Self::send), so a transport needs only `send`;
+    /// the SDK's transports take it directly (an extension costs three allocations per
+    /// request).
+    ///
+    /// # Errors
+    ///
+    /// As [`send`](Self::send).
+    async fn send_with_timeout(
+        &self,
+        mut request: http::Request<Bytes>,
+        timeout: std::time::Duration,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        request.extensions_mut().insert(RequestTimeout(timeout));
+        self.send(request).await
+    }
 }
 
 #[async_trait::async_trait]
@@ -54,6 +72,14 @@ impl<T: Transport + ?Sized> Transport for Arc<T> {
     ) -> Result<http::Response<Bytes>, TransportError> {
         (**self).send(request).await
     }
+
+    async fn send_with_timeout(
+        &self,
+        request: http::Request<Bytes>,
+        timeout: std::time::Duration,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        (**self).send_with_timeout(request, timeout).await
+    }
 }
 
 #[async_trait::async_trait]
@@ -63,6 +89,14 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         (**self).send(request).await
+    }
+
+    async fn send_with_timeout(
+        &self,
+        request: http::Request<Bytes>,
+        timeout: std::time::Duration,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        (**self).send_with_timeout(request, timeout).await
     }
 }
 

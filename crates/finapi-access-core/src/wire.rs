@@ -19,6 +19,11 @@ use crate::transport::TransportError;
 pub(crate) const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 pub(crate) const JSON_CONTENT_TYPE: &str = "application/json";
 const SDK_USER_AGENT: &str = concat!("finapi-access-rust/", env!("CARGO_PKG_VERSION"));
+/// The header names and values every request carries, made once (by name, a header is parsed
+/// and hashed on every request).
+const REQUEST_ID_NAME: http::HeaderName = http::HeaderName::from_static(REQUEST_ID_HEADER);
+const ACCEPT_JSON: HeaderValue = HeaderValue::from_static(JSON_CONTENT_TYPE);
+const SDK_USER_AGENT_VALUE: HeaderValue = HeaderValue::from_static(SDK_USER_AGENT);
 
 /// The headers every request carries: `Accept`, `User-Agent`, `X-Request-Id`.
 pub(crate) fn base_request(
@@ -29,9 +34,9 @@ pub(crate) fn base_request(
     http::Request::builder()
         .method(method)
         .uri(url)
-        .header(ACCEPT, JSON_CONTENT_TYPE)
-        .header(USER_AGENT, SDK_USER_AGENT)
-        .header(REQUEST_ID_HEADER, request_id.as_str())
+        .header(ACCEPT, ACCEPT_JSON)
+        .header(USER_AGENT, SDK_USER_AGENT_VALUE)
+        .header(REQUEST_ID_NAME, request_id.as_str())
 }
 
 /// The request with its body, or a typed error when the URL or a header cannot be sent.
@@ -81,7 +86,7 @@ pub fn path_segment(value: &str) -> String {
 pub(crate) fn answered_request_id(response: &http::Response<Bytes>, sent: &RequestId) -> RequestId {
     response
         .headers()
-        .get(REQUEST_ID_HEADER)
+        .get(&REQUEST_ID_NAME)
         .and_then(RequestId::from_header)
         .unwrap_or_else(|| sent.clone())
 }

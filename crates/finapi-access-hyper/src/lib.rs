@@ -217,6 +217,28 @@ where
             .get::<RequestTimeout>()
             .map(|t| t.0)
             .or(self.timeout);
+        self.exchange_within(request, timeout).await
+    }
+
+    async fn send_with_timeout(
+        &self,
+        request: http::Request<Bytes>,
+        timeout: Duration,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        self.exchange_within(request, Some(timeout)).await
+    }
+}
+
+impl<C> HyperTransport<C>
+where
+    C: Connect + Clone + Send + Sync + 'static,
+{
+    /// One exchange, cut off after `timeout` when given.
+    async fn exchange_within(
+        &self,
+        request: http::Request<Bytes>,
+        timeout: Option<Duration>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
         match timeout {
             None => self.exchange(request).await,
             Some(limit) => tokio::time::timeout(limit, self.exchange(request))

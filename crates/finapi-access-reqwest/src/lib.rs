@@ -51,6 +51,10 @@ pub struct ReqwestTransport {
     client: reqwest::Client,
     body_limit: usize,
     urls: Arc<UrlCache>,
+    /// The client's own timeout when this transport made the client: a request whose
+    /// timeout is the same needs no per-request setting (reqwest keeps one in the request's
+    /// extensions, three allocations).
+    client_timeout: Option<Duration>,
 }
 
 /// Parsed URLs by URI: a client calls the same few URLs again and again, and parsing one
@@ -59,7 +63,27 @@ pub struct ReqwestTransport {
 /// call, and one may carry a secret (v1 revocation sends the token there), which must not
 /// outlive its request in memory.
 #[derive(Default)]
-struct UrlCache(std::sync::RwLock<std::collections::HashMap<http::Uri, reqwest::Url>>);
+struct UrlCache(std::sync::RwLock<Vec<CachedUrl>>);
+
+/// A parsed URL and what it was parsed from (scheme, authority, path; never a query).
+struct CachedUrl {
+    scheme: String,
+    authority: String,
+    path: String,
+    url: reqwest::Url,
+}
+
+impl CachedUrl {
+    /// A few string comparisons: cheaper than hashing a `Uri` (which lower-cases its
+    /// authority byte by byte into SipHash), and a client has only a few URLs.
+    fn is(&self, uri: &http::Uri) -> bool {
+        self.path == uri.path()
+            && uri
+                .authority()
+                .is_some_and(|a| self.authority == a.as_str())
+            && uri.scheme_str() == Some(self.scheme.as_str())
+    }
+}
 
 impl UrlCache {
     const MAX_ENTRIES: usize = 64;
@@ -68,15 +92,25 @@ impl UrlCache {
         if uri.query().is_some() {
             return parse_url(uri);
         }
-        if let Some(url) = self.0.read().unwrap_or_else(|e| e.into_inner()).get(uri) {
-            return Ok(url.clone());
+        let cached = self.0.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(hit) = cached.iter().find(|c| c.is(uri)) {
+            return Ok(hit.url.clone());
         }
+        drop(cached);
         let url = parse_url(uri)?;
         let mut urls = self.0.write().unwrap_or_else(|e| e.into_inner());
         if urls.len() >= Self::MAX_ENTRIES {
             urls.clear();
         }
-        urls.insert(uri.clone(), url.clone());
+        urls.push(CachedUrl {
+            scheme: uri.scheme_str().unwrap_or_default().to_owned(),
+            authority: uri
+                .authority()
+                .map(|a| a.as_str().to_owned())
+                .unwrap_or_default(),
+            path: uri.path().to_owned(),
+            url: url.clone(),
+        });
         Ok(url)
     }
 }
@@ -98,7 +132,10 @@ impl ReqwestTransport {
         let client = Self::default_client_builder()?
             .build()
             .map_err(|e| TransportError::new(TransportErrorKind::Other, e))?;
-        Ok(Self::from(client))
+        Ok(Self {
+            client_timeout: Some(Self::DEFAULT_TIMEOUT),
+            ..Self::from(client)
+        })
     }
 
     /// The `reqwest::ClientBuilder` that [`new`](Self::new) uses, to adjust before building.
@@ -144,6 +181,7 @@ impl From<reqwest::Client> for ReqwestTransport {
             client,
             body_limit: Self::DEFAULT_BODY_LIMIT,
             urls: Arc::default(),
+            client_timeout: None,
         }
     }
 }
@@ -228,9 +266,28 @@ impl Transport for ReqwestTransport {
         request: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         let timeout = request.extensions().get::<RequestTimeout>().map(|t| t.0);
+        self.exchange(request, timeout).await
+    }
+
+    async fn send_with_timeout(
+        &self,
+        request: http::Request<Bytes>,
+        timeout: Duration,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        self.exchange(request, Some(timeout)).await
+    }
+}
+
+impl ReqwestTransport {
+    /// One exchange, with `timeout` replacing the client's default when given.
+    async fn exchange(
+        &self,
+        request: http::Request<Bytes>,
+        timeout: Option<Duration>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
         let request = into_reqwest(request, &self.urls)?;
         let mut request = request;
-        if let Some(timeout) = timeout {
+        if let Some(timeout) = timeout.filter(|t| Some(*t) != self.client_timeout) {
             *request.timeout_mut() = Some(timeout);
         }
         let mut response = self.client.execute(request).await.map_err(classify)?;
@@ -282,6 +339,16 @@ mod tests {
         let url = cache.url(&plain).unwrap();
         assert_eq!(cache.url(&plain).unwrap(), url);
         assert_eq!(cache.0.read().unwrap().len(), 1);
+        // Another host, scheme or path is another entry.
+        for other in [
+            "http://127.0.0.1:8081/api/v2/users",
+            "https://127.0.0.1:8080/api/v2/users",
+            "http://127.0.0.1:8080/api/v2/user",
+        ] {
+            let uri: http::Uri = other.parse().unwrap();
+            assert_eq!(cache.url(&uri).unwrap().as_str(), other);
+        }
+        assert_eq!(cache.0.read().unwrap().len(), 4);
         for n in 0..200 {
             let uri: http::Uri = format!("http://127.0.0.1/page/{n}").parse().unwrap();
             assert_eq!(cache.url(&uri).unwrap().path(), format!("/page/{n}"));
@@ -298,8 +365,10 @@ mod tests {
                 .unwrap();
         assert!(cache.url(&uri).unwrap().as_str().contains("tok-SECRET"));
         let kept = cache.0.read().unwrap();
-        assert!(kept.keys().all(|k| !k.to_string().contains("SECRET")));
-        assert!(kept.values().all(|v| !v.as_str().contains("SECRET")));
+        assert!(
+            kept.iter()
+                .all(|c| !c.url.as_str().contains("SECRET") && !c.path.contains("SECRET"))
+        );
     }
 
     #[test]

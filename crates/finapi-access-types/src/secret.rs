@@ -2,21 +2,32 @@
 //!
 //! Each type prints `Name([redacted])` from `Debug`, has no `Display`, no `PartialEq`
 //! (compare with [`expose_secret`](ClientSecret::expose_secret) if you must), and zeroes its
-//! memory when dropped.
+//! memory when the last clone is dropped (clones share one copy).
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::Zeroize;
+
+/// A secret's text, zeroed when the last holder drops it. Secrets are shared, not copied:
+/// cloning one (a cached token handed to every call) is a reference count, not an allocation,
+/// a copy and a zeroing.
+struct Zeroed(String);
+
+impl Drop for Zeroed {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 macro_rules! secret_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
         #[derive(Clone)]
-        pub struct $name(String);
+        pub struct $name(std::sync::Arc<Zeroed>);
 
         impl $name {
             /// Wraps a secret value.
             pub fn new(value: impl Into<String>) -> Self {
-                Self(value.into())
+                Self(std::sync::Arc::new(Zeroed(value.into())))
             }
 
             /// The secret value itself.
@@ -26,7 +37,7 @@ macro_rules! secret_type {
             /// The returned string is the raw secret: do not log it, print it or put it
             /// in an error message.
             pub fn expose_secret(&self) -> &str {
-                &self.0
+                &self.0.0
             }
         }
 
@@ -36,21 +47,15 @@ macro_rules! secret_type {
             }
         }
 
-        impl Drop for $name {
-            fn drop(&mut self) {
-                self.0.zeroize();
-            }
-        }
-
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
+                serializer.serialize_str(&self.0.0)
             }
         }
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                String::deserialize(deserializer).map(Self)
+                String::deserialize(deserializer).map(Self::new)
             }
         }
     };
