@@ -1232,6 +1232,9 @@ fn a_password_typed_at_the_terminal_is_not_echoed() {
         assert_eq!(stdout.read(&mut byte).unwrap(), 1, "no prompt: {seen:?}");
         seen.push(byte[0]);
     }
+    // The prompt is printed just before echo is switched off (as a person types, later):
+    // give it that moment.
+    std::thread::sleep(std::time::Duration::from_millis(500));
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"Typed-Secret-123\n").unwrap();
     stdout.read_to_end(&mut seen).unwrap();
