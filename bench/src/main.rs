@@ -690,6 +690,83 @@ fn measure(name: &str, n: usize, url: &str) {
     });
 }
 
+/// Resident memory of this process, in bytes (Linux `/proc/self/statm`).
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// The median time to a token for a session that has none yet, over `n` new sessions.
+async fn time_to_token(client: &AccessClient, n: usize, tag: &str) -> Duration {
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n {
+        let session = client.user_session(
+            UserId::new(format!("{tag}-{i}")).unwrap(),
+            Password::new("bench-password").unwrap(),
+        );
+        let started = Instant::now();
+        session.token().await.unwrap();
+        times.push(started.elapsed());
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// `--scale[=N]`: N user sessions (default 100,000) alive at once in one process, each
+/// with its token: memory per session, and the time to a token for one more session against
+/// the same with none alive.
+async fn scale(sessions: usize, base_url: &str) {
+    let client = sdk_client(base_url, Arc::new(HyperTransport::new().unwrap()));
+    let probes = 201;
+    let empty = time_to_token(&client, probes, "probe-empty").await;
+    let before = resident_bytes();
+    let mut alive = Vec::with_capacity(sessions);
+    for i in 0..sessions {
+        alive.push(client.user_session(
+            UserId::new(format!("user-{i}")).unwrap(),
+            Password::new("bench-password").unwrap(),
+        ));
+    }
+    let idle = resident_bytes();
+    let started = Instant::now();
+    for session in &alive {
+        session.token().await.unwrap();
+    }
+    let all_tokens = started.elapsed();
+    let with_tokens = resident_bytes();
+    let full = time_to_token(&client, probes, "probe-full").await;
+    let per = |bytes: u64| bytes as f64 / sessions as f64;
+    println!("{sessions} user sessions alive in one process (hyper transport, fixed server)");
+    println!(
+        "memory per session, no token yet   {:>8.0} bytes",
+        per(idle.saturating_sub(before))
+    );
+    println!(
+        "memory per session, with its token {:>8.0} bytes",
+        per(with_tokens.saturating_sub(before))
+    );
+    println!(
+        "first token for every session      {:>8.2} s ({:.1} µs each)",
+        all_tokens.as_secs_f64(),
+        all_tokens.as_secs_f64() * 1e6 / sessions as f64
+    );
+    println!(
+        "time to a token for one more session: {:.1} µs with none alive, {:.1} µs with {sessions} alive (median of {probes})",
+        empty.as_secs_f64() * 1e6,
+        full.as_secs_f64() * 1e6
+    );
+    println!(
+        "ratio one_more_session_empty_vs_full {:.3}",
+        empty.as_secs_f64() / full.as_secs_f64()
+    );
+    drop(alive);
+}
+
 /// `--serve`: the fixed server alone, until killed (for `--measure` runs in other processes).
 fn serve() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -738,6 +815,14 @@ async fn wall_clock() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let server = fixed::start().await;
+    if let Some(n) = std::env::args().find_map(|a| {
+        (a == "--scale")
+            .then_some(100_000)
+            .or_else(|| a.strip_prefix("--scale=").and_then(|n| n.parse().ok()))
+    }) {
+        scale(n, &server).await;
+        return;
+    }
     if let Some(which) =
         std::env::args().find_map(|a| a.strip_prefix("--profile=").map(str::to_owned))
     {
