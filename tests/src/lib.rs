@@ -40,6 +40,7 @@ pub struct StoringUsersDoctests;
 #[doc = include_str!("../../docs/webform.md")]
 pub struct WebFormGuideDoctests;
 
+pub mod bad_day_cases;
 pub mod cases;
 pub mod emulator_cases;
 pub mod emulator_webform_cases;

@@ -51,7 +51,11 @@ impl RequestId {
             id[at] = HEX[((bits >> (124 - 4 * nibble)) & 0xf) as usize];
             at += 1;
         }
-        Self(std::str::from_utf8(&id).map(str::to_owned).unwrap_or_default())
+        Self(
+            std::str::from_utf8(&id)
+                .map(str::to_owned)
+                .unwrap_or_default(),
+        )
     }
 
     /// The id of a request made on behalf of this one (a token fetch a call triggers):

@@ -70,6 +70,9 @@ pub struct EmulatorConfig {
     pub(crate) port: u16,
     pub(crate) listen: std::net::IpAddr,
     pub(crate) request_log: Option<RequestLog>,
+    pub(crate) faults: Vec<crate::faults::FaultRule>,
+    pub(crate) callback_faults: crate::faults::CallbackFaults,
+    pub(crate) fault_seed: u64,
     pub(crate) licence: Licence,
     pub(crate) web_form_lifetime: Duration,
     pub(crate) callbacks_beyond_loopback: bool,
@@ -138,6 +141,9 @@ impl Default for EmulatorConfig {
             port: 0,
             listen: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
             request_log: None,
+            faults: Vec::new(),
+            callback_faults: crate::faults::CallbackFaults::default(),
+            fault_seed: 0x0f1a_9100,
             licence: Licence::Unlicensed,
             web_form_lifetime: Duration::from_secs(20 * 60),
             callbacks_beyond_loopback: false,
@@ -229,6 +235,30 @@ impl EmulatorConfig {
     #[must_use]
     pub fn listen(mut self, address: std::net::IpAddr) -> Self {
         self.listen = address;
+        self
+    }
+
+    /// Adds a fault rule (see [`FaultRule`](crate::FaultRule)); rules are tried in order,
+    /// the first that matches decides. Handle methods and `POST /emulator/faults` add rules
+    /// at run time.
+    #[must_use]
+    pub fn fault(mut self, rule: crate::faults::FaultRule) -> Self {
+        self.faults.push(rule);
+        self
+    }
+
+    /// What web form callbacks suffer: a delay, drops, duplicates.
+    #[must_use]
+    pub fn callback_faults(mut self, faults: crate::faults::CallbackFaults) -> Self {
+        self.callback_faults = faults;
+        self
+    }
+
+    /// The seed of the faults' random choices: the same seed and the same requests give the
+    /// same faults.
+    #[must_use]
+    pub fn fault_seed(mut self, seed: u64) -> Self {
+        self.fault_seed = seed;
         self
     }
 

@@ -38,6 +38,8 @@ mod categorization;
 
 mod client_config;
 mod config;
+mod fault_control;
+mod faults;
 mod persist;
 mod reply;
 mod rules;
@@ -56,12 +58,14 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
+use bytes::Bytes;
 use finapi_access_types::ErrorCode;
 
 pub use config::{
     DEFAULT_ADMIN_CLIENT_ID, DEFAULT_ADMIN_CLIENT_SECRET, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
     EmulatorClient, EmulatorConfig, Licence, RequestRecord,
 };
+pub use faults::{CallbackFaults, Fault, FaultRule};
 pub use persist::StateFile;
 pub use webform::callbacks::CallbackDelivery;
 
@@ -203,6 +207,16 @@ fn router_with_state(state: Arc<State>) -> Router {
         )
         .route("/emulator/webForms/{id}/{action}", post(webform::control))
         .route("/emulator/callbacks", get(webform::deliveries))
+        .route(
+            "/emulator/faults",
+            get(fault_control::list)
+                .post(fault_control::add)
+                .delete(fault_control::clear),
+        )
+        .route(
+            "/emulator/faults/callbacks",
+            axum::routing::put(fault_control::callbacks),
+        )
         .route("/oauth/token", post(token::token))
         .route("/api/v2/oauth/token", post(token::token))
         .route("/oauth/revoke", post(token::revoke_v1))
@@ -272,6 +286,9 @@ async fn request_context(
             ErrorCode::BadRequest,
             "X-Request-Id must be at most 255 characters",
         )
+    } else if state.faults.any() && !path.starts_with("/emulator/") {
+        request.extensions_mut().insert(ctx.clone());
+        faulty(&state, &ctx, request, next).await
     } else {
         request.extensions_mut().insert(ctx);
         next.run(request).await
@@ -289,6 +306,102 @@ async fn request_context(
         });
     }
     response
+}
+
+/// The request through the fault rules: who it is from (the bearer token's subject, or the
+/// token request's `client_id` and `username`), then the first rule's fault, if one fires.
+async fn faulty(state: &State, ctx: &RequestCtx, request: Request, next: Next) -> Response {
+    use axum::body::Body;
+    use faults::{Fault, Seen};
+
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let (mut client, mut user) = (None, None);
+    if path.ends_with("/oauth/token") {
+        for (name, value) in form_urlencoded::parse(&body) {
+            match name.as_ref() {
+                "client_id" => client = Some(value.into_owned()),
+                "username" => user = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+    } else if let Ok(subject) = auth::authenticate(state, &parts.headers) {
+        match subject {
+            state::Subject::Client(c) => client = Some(c),
+            state::Subject::User { client: c, user: u } => {
+                let shown = state.store().users.get(&u).map(|r| r.id.clone());
+                client = Some(c);
+                user = shown.or(Some(u));
+            }
+        }
+    }
+    let fault = state.faults.pick(&Seen {
+        method: &method,
+        path: &path,
+        client: client.as_deref(),
+        user: user.as_deref(),
+    });
+    let request = Request::from_parts(parts, Body::from(body));
+    let Some(fault) = fault else {
+        return next.run(request).await;
+    };
+    let cut = |first: Bytes| {
+        Body::from_stream(futures_util::stream::iter([
+            Ok(first),
+            Err(std::io::Error::other("connection closed by a fault rule")),
+        ]))
+    };
+    match fault {
+        Fault::Latency { ms } => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            next.run(request).await
+        }
+        Fault::Status {
+            status,
+            retry_after,
+        } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let message = "Injected by a fault rule of the emulator";
+            let mut response = if webform::is_webform_path(&path) {
+                webform::error(ctx, status, "INTERNAL_ERROR", message)
+            } else {
+                api_error(ctx, status, ErrorCode::UnexpectedError, message)
+            };
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            response
+        }
+        Fault::CloseBeforeResponse => Response::new(cut(Bytes::new())),
+        Fault::CloseMidResponse | Fault::TruncatedBody => {
+            let answered = next.run(request).await;
+            let (mut parts, body) = answered.into_parts();
+            let full = axum::body::to_bytes(body, 1 << 22)
+                .await
+                .unwrap_or_default();
+            let half = full.slice(..full.len() / 2);
+            if fault == Fault::TruncatedBody {
+                parts.headers.remove(http::header::CONTENT_LENGTH);
+                Response::from_parts(parts, Body::from(half))
+            } else {
+                parts
+                    .headers
+                    .insert(http::header::CONTENT_LENGTH, HeaderValue::from(full.len()));
+                Response::from_parts(parts, cut(half))
+            }
+        }
+        Fault::NotJson => Response::builder()
+            .status(StatusCode::OK)
+            .header(http::header::CONTENT_TYPE, "text/html")
+            .body(Body::from("<html><body>502 Bad Gateway</body></html>"))
+            .unwrap_or_default(),
+    }
 }
 
 /// Reverses the emulator's stand-in for finAPI's encryption with the client's data
@@ -454,6 +567,32 @@ impl EmulatorHandle {
             .save()
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         file.write(&json)
+    }
+
+    /// Adds a fault rule at run time (after the ones already set; the first match decides).
+    ///
+    /// # Errors
+    ///
+    /// When the rule is not valid (the reason in words).
+    pub fn add_fault(&self, rule: FaultRule) -> Result<(), String> {
+        rule.validate()?;
+        self.state.faults.add(rule);
+        Ok(())
+    }
+
+    /// The fault rules still in force (a rule with `times` is gone once spent).
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.state.faults.list()
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
+    /// Sets what web form callbacks suffer.
+    pub fn set_callback_faults(&self, faults: CallbackFaults) {
+        self.state.faults.set_callbacks(faults);
     }
 
     /// The password of a user, as the emulator holds it (test control: finAPI never shows

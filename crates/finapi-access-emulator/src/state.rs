@@ -464,6 +464,7 @@ pub(crate) struct State {
     pub(crate) webforms: Mutex<crate::webform::WebFormStore>,
     configurations: Mutex<HashMap<String, ClientConfiguration>>,
     rules: Mutex<crate::categorization::RuleStore>,
+    pub(crate) faults: crate::faults::Faults,
     clock_offset: Mutex<Duration>,
     token_requests: AtomicU64,
 }
@@ -556,6 +557,11 @@ impl State {
         Self {
             configurations: Mutex::new(configurations),
             rules: Mutex::default(),
+            faults: crate::faults::Faults::new(
+                config.faults.clone(),
+                config.callback_faults.clone(),
+                config.fault_seed,
+            ),
             config,
             store: Mutex::new(Store::default()),
             changed_secrets: Mutex::default(),

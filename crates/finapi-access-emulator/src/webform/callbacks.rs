@@ -93,13 +93,38 @@ pub(crate) fn deliver(state: &Arc<State>, url: &str, body: &Value) {
         }
         None => url.clone(),
     };
+    let (delay, dropped, duplicated) = state.faults.callback();
+    if dropped {
+        record(
+            &state,
+            0,
+            false,
+            None,
+            Some("dropped by a fault rule".to_owned()),
+        );
+        return;
+    }
     tokio::spawn(async move {
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
         let mut last = None;
         let mut note = None;
         for attempt in 1..=ATTEMPTS {
             match post(&target, &body).await {
                 Ok(status) if (200..300).contains(&status) => {
-                    record(&state, attempt, true, Some(status), None);
+                    if duplicated {
+                        let again = post(&target, &body).await.ok();
+                        record(
+                            &state,
+                            attempt + 1,
+                            true,
+                            again.or(Some(status)),
+                            Some("sent twice by a fault rule".to_owned()),
+                        );
+                    } else {
+                        record(&state, attempt, true, Some(status), None);
+                    }
                     return;
                 }
                 Ok(status) => {

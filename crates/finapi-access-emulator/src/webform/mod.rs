@@ -200,6 +200,18 @@ pub(crate) fn timestamp(at: SystemTime) -> String {
     format!("{}T{}+00:00", &date[..10], &date[11..])
 }
 
+/// Whether `path` is a Web Form 2.0 path (its own error shape).
+pub(crate) fn is_webform_path(path: &str) -> bool {
+    [
+        "/api/webForms",
+        "/api/tasks",
+        "/api/profiles",
+        "/api/translations",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p))
+}
+
 /// A Web Form `Error` body.
 pub(crate) fn error(
     ctx: &RequestCtx,
