@@ -4,6 +4,8 @@
 //! endpoint with no poisoned state, deadlines kept under latency. Each case prints its
 //! figures (`-- --nocapture`); docs/retries-and-timeouts.md quotes them.
 
+#![allow(clippy::print_stderr)] // the figures, printed for the docs
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
