@@ -540,4 +540,17 @@ pub(crate) struct EmulatorArgs {
     /// Do not log one line per request.
     #[arg(long, short)]
     pub(crate) quiet: bool,
+    /// A fault rule (repeat for more; the first match decides), as comma-separated
+    /// key=value: path=PATTERN (* matches anything), method=, client=, user=,
+    /// probability=0..1, times=N, and one of latency-ms=N, status=N [retry-after=S],
+    /// close=before|mid, body=truncated|not-json.
+    /// Example: --fault path=/api/*/oauth/token,status=503,probability=0.3
+    #[arg(long = "fault", value_name = "RULE")]
+    pub(crate) faults: Vec<String>,
+    /// Fault rules from a JSON file: a list of rules as POST /emulator/faults takes them.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) faults_file: Option<std::path::PathBuf>,
+    /// The seed of the faults' random choices (the same seed, the same faults).
+    #[arg(long, value_name = "N")]
+    pub(crate) fault_seed: Option<u64>,
 }

@@ -502,6 +502,25 @@ async fn emulator(global: &Global, args: &EmulatorArgs) -> Result<(), CliError> 
         .auto_verify_users(!args.no_auto_verify)
         .max_login_attempts(args.max_login_attempts)
         .callbacks_beyond_loopback(args.callbacks_beyond_loopback);
+    for spec in &args.faults {
+        let rule = finapi_access_emulator::FaultRule::parse(spec)
+            .map_err(|e| CliError::config(format!("--fault {spec}: {e}")))?;
+        config = config.fault(rule);
+    }
+    if let Some(path) = &args.faults_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| CliError::config(format!("--faults-file {}: {e}", path.display())))?;
+        let rules: Vec<finapi_access_emulator::FaultRule> = serde_json::from_str(&text)
+            .map_err(|e| CliError::config(format!("--faults-file {}: {e}", path.display())))?;
+        for rule in rules {
+            rule.validate()
+                .map_err(|e| CliError::config(format!("--faults-file {}: {e}", path.display())))?;
+            config = config.fault(rule);
+        }
+    }
+    if let Some(seed) = args.fault_seed {
+        config = config.fault_seed(seed);
+    }
     if !args.quiet {
         config = config.on_request(|r| {
             say!(
@@ -583,6 +602,13 @@ async fn emulator(global: &Global, args: &EmulatorArgs) -> Result<(), CliError> 
         handle.client_secret(),
         handle.base_url()
     );
+    if !args.faults.is_empty() || args.faults_file.is_some() {
+        say!(
+            "Fault rules in force: {} (change them at {}/emulator/faults)",
+            handle.faults().len(),
+            handle.base_url()
+        );
+    }
     if let Some(file) = &state {
         say!(
             "State kept in {} (saved when it stops; --fresh starts empty).",

@@ -1402,3 +1402,80 @@ async fn the_standalone_emulator_keeps_its_state_when_asked() {
     assert!(token.is_ok(), "the user outlived the restart: {token:?}");
     let _ = std::fs::remove_file(&state);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_emulator_takes_fault_rules_from_flags_and_a_file() {
+    let rules = state_file("faults");
+    std::fs::write(
+        &rules,
+        r#"[{"path": "/api/v2/users", "method": "POST", "times": 1, "fault": {"kind": "status", "status": 503}}]"#,
+    )
+    .unwrap();
+    let mut child = cli()
+        .args([
+            "emulator",
+            "--port",
+            "0",
+            "--quiet",
+            "--fault",
+            "path=/api/v2/oauth/token,status=429,retry-after=1,times=1",
+            "--faults-file",
+        ])
+        .arg(&rules)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let first = receiver
+        .recv_timeout(std::time::Duration::from_secs(20))
+        .unwrap();
+    let base_url = first.rsplit(' ').next().unwrap().to_owned();
+    let lines: Vec<String> = (0..8)
+        .map_while(|_| {
+            receiver
+                .recv_timeout(std::time::Duration::from_secs(5))
+                .ok()
+        })
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("Fault rules in force: 2")),
+        "{lines:?}"
+    );
+    let client = AccessClient::builder()
+        .base_url(&base_url)
+        .credentials(
+            finapi_access_emulator::DEFAULT_CLIENT_ID,
+            ClientSecret::new(finapi_access_emulator::DEFAULT_CLIENT_SECRET),
+        )
+        .transport(finapi_access_reqwest::ReqwestTransport::new().unwrap())
+        .build()
+        .unwrap();
+    // The token request meets the 429 once (retried after a second), the create the 503.
+    let started = std::time::Instant::now();
+    let err = client
+        .create_user(UserCreateParams::new())
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert_eq!(err.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE));
+    client
+        .create_user(UserCreateParams::new())
+        .await
+        .expect("both rules are spent");
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let bad = run(cli().args(["emulator", "--fault", "path=/x,status=200"]));
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--fault path=/x,status=200: status"));
+}
