@@ -35,6 +35,11 @@ pub struct CallingAnyEndpointDoctests;
 #[doc = include_str!("../../docs/storing-users.md")]
 pub struct StoringUsersDoctests;
 
+/// The bad-day guide's example compiles.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/bad-day.md")]
+pub struct BadDayDoctests;
+
 /// The Web Form guide's examples compile.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/webform.md")]

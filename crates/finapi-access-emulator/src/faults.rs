@@ -267,6 +267,34 @@ pub struct CallbackFaults {
     pub duplicate_probability: f64,
 }
 
+impl CallbackFaults {
+    /// No faults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Wait this long before the first attempt.
+    #[must_use]
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// Drop callbacks with this chance (0 to 1).
+    #[must_use]
+    pub fn drop_probability(mut self, probability: f64) -> Self {
+        self.drop_probability = probability;
+        self
+    }
+
+    /// Send delivered callbacks twice with this chance (0 to 1).
+    #[must_use]
+    pub fn duplicate_probability(mut self, probability: f64) -> Self {
+        self.duplicate_probability = probability;
+        self
+    }
+}
+
 /// A request as the rules see it.
 pub(crate) struct Seen<'a> {
     pub(crate) method: &'a str,
