@@ -388,3 +388,63 @@ pub async fn faults_over_http_and_dropped_callbacks(make: MakeTransport) {
         Some("dropped by a fault rule")
     );
 }
+
+/// Callbacks that come late and twice: a delay before the first attempt, a second delivery.
+pub async fn callbacks_come_late_and_twice(make: MakeTransport) {
+    use finapi_access_emulator::CallbackFaults;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let shop = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/cb"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&shop)
+        .await;
+    let faults = CallbackFaults::new()
+        .delay(Duration::from_millis(400))
+        .duplicate_probability(1.0);
+    let day = Day::start(make, EmulatorConfig::default().callback_faults(faults)).await;
+    let client = day.client();
+    let user = client.create_user(UserCreateParams::new()).await.unwrap();
+    let session = client.user_session(user.id.clone(), user.password.clone());
+    let webforms =
+        finapi_webform::WebFormClient::with_base_url(day.emulator.webform_base_url()).unwrap();
+    let callback = shop.uri().replace("http://", "https://") + "/cb";
+    let details = finapi_webform::types::BankConnectionImportDetails {
+        bank: Some(finapi_webform::types::Bank::by_search("finAPI Test Bank")),
+        callbacks: Some(finapi_webform::types::Callbacks::finalised(callback)),
+        ..Default::default()
+    };
+    let form = webforms
+        .user(&session)
+        .create_bank_connection_import(&details)
+        .await
+        .unwrap();
+    let completed = Instant::now();
+    day.emulator.complete_web_form(form.id.as_str()).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        shop.received_requests().await.unwrap().is_empty(),
+        "not before the delay"
+    );
+    loop {
+        let received = shop.received_requests().await.unwrap().len();
+        if received == 2 {
+            break;
+        }
+        assert!(
+            completed.elapsed() < Duration::from_secs(10),
+            "{received} callbacks"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let took = completed.elapsed();
+    eprintln!("callback delayed 400 ms and duplicated: 2 deliveries after {took:?}");
+    assert!(took >= Duration::from_millis(400), "{took:?}");
+    let deliveries = day.emulator.callback_deliveries();
+    assert_eq!(
+        deliveries[0].note.as_deref(),
+        Some("sent twice by a fault rule")
+    );
+}

@@ -17,6 +17,7 @@ macro_rules! suite {
             case!(single_flight_survives_a_failing_token_endpoint);
             case!(deadlines_hold_under_latency);
             case!(faults_over_http_and_dropped_callbacks);
+            case!(callbacks_come_late_and_twice);
         }
     };
 }
