@@ -81,6 +81,80 @@ fn as_admin(emulator: &EmulatorHandle) -> Command {
     command
 }
 
+/// A running `finapi-access emulator` process, killed when dropped (also when an assertion
+/// fails first). Its stdout lines arrive through a channel, so that a missing line fails the
+/// test instead of hanging it.
+struct Served {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    base_url: String,
+}
+
+impl Served {
+    /// Spawns `command` (an `emulator` command) and reads the base URL from its first line.
+    fn start(command: &mut Command) -> Self {
+        let mut child = command.stdout(Stdio::piped()).spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut served = Self {
+            child,
+            lines,
+            base_url: String::new(),
+        };
+        let first = served.next_line();
+        served.base_url = first.rsplit(' ').next().unwrap().to_owned();
+        served
+    }
+
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the emulator printed the next line in time")
+    }
+
+    /// Stops reading its output: the pipe closes under it.
+    fn stop_reading(&mut self) {
+        self.lines = std::sync::mpsc::channel().1;
+    }
+
+    /// A clean stop (SIGTERM), which must succeed.
+    fn terminate(&mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert!(self.child.wait().unwrap().success(), "a clean stop");
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A client of the default emulator client at `base_url` (an emulator process).
+fn client_at(base_url: &str) -> AccessClient {
+    AccessClient::builder()
+        .base_url(base_url)
+        .credentials(
+            finapi_access_emulator::DEFAULT_CLIENT_ID,
+            ClientSecret::new(finapi_access_emulator::DEFAULT_CLIENT_SECRET),
+        )
+        .transport(finapi_access_reqwest::ReqwestTransport::new().unwrap())
+        .build()
+        .unwrap()
+}
+
 fn sdk_client(emulator: &EmulatorHandle) -> AccessClient {
     AccessClient::builder()
         .base_url(emulator.base_url())
@@ -328,40 +402,10 @@ async fn users_create_then_get_and_token_user_with_the_password_on_stdin() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_command_serves_until_stopped() {
-    /// Stops the emulator even when an assertion fails first.
-    struct Kill(std::process::Child);
-    impl Drop for Kill {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut child = Kill(
-        cli()
-            .args(["emulator", "--port", "0"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    // Lines arrive through a channel, so that a missing line fails the test instead of
-    // hanging it.
-    let stdout = child.0.stdout.take().unwrap();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let next_line = || {
-        receiver
-            .recv_timeout(std::time::Duration::from_secs(20))
-            .expect("the emulator printed the next line in time")
-    };
-    let first = next_line();
-    let base_url = first.rsplit(' ').next().unwrap().to_owned();
-    assert!(base_url.starts_with("http://127.0.0.1:"), "{first}");
+    let served = Served::start(cli().args(["emulator", "--port", "0"]));
+    let next_line = || served.next_line();
+    let base_url = served.base_url.clone();
+    assert!(base_url.starts_with("http://127.0.0.1:"), "{base_url}");
     let credentials = next_line();
     assert!(
         credentials.contains(finapi_access_emulator::DEFAULT_CLIENT_ID),
@@ -374,15 +418,7 @@ async fn emulator_command_serves_until_stopped() {
         "{rest:?}"
     );
 
-    let client = AccessClient::builder()
-        .base_url(&base_url)
-        .credentials(
-            finapi_access_emulator::DEFAULT_CLIENT_ID,
-            ClientSecret::new(finapi_access_emulator::DEFAULT_CLIENT_SECRET),
-        )
-        .transport(finapi_access_reqwest::ReqwestTransport::new().unwrap())
-        .build()
-        .unwrap();
+    let client = client_at(&base_url);
     let user = client.create_user(UserCreateParams::new()).await.unwrap();
     client
         .fetch_user_token(&user.id, &user.password)
@@ -412,7 +448,7 @@ async fn emulator_command_serves_until_stopped() {
         stderr.contains("is in use") && stderr.contains("--port 0"),
         "{stderr}"
     );
-    drop(child);
+    drop(served);
 }
 
 #[test]
@@ -1342,63 +1378,27 @@ fn two_commands_on_one_state_file_take_turns() {
 async fn the_standalone_emulator_keeps_its_state_when_asked() {
     let state = state_file("standalone");
     let start = || {
-        let mut child = cli()
-            .args(["emulator", "--port", "0", "--quiet", "--emulator-state"])
-            .arg(&state)
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (sender, receiver) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let first = receiver
-            .recv_timeout(std::time::Duration::from_secs(20))
-            .expect("the emulator started");
-        let base_url = first.rsplit(' ').next().unwrap().to_owned();
-        // Nobody reads the rest: the emulator must not mind.
-        drop(receiver);
-        (child, base_url)
-    };
-    let stop = |child: &mut std::process::Child| {
-        let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        assert!(
-            child.wait().unwrap().success(),
-            "a clean stop saves the state"
+        let mut served = Served::start(
+            cli()
+                .args(["emulator", "--port", "0", "--quiet", "--emulator-state"])
+                .arg(&state),
         );
+        // Nobody reads the rest: the emulator must not mind.
+        served.stop_reading();
+        served
     };
-    let client_at = |base_url: &str| {
-        AccessClient::builder()
-            .base_url(base_url)
-            .credentials(
-                finapi_access_emulator::DEFAULT_CLIENT_ID,
-                ClientSecret::new(finapi_access_emulator::DEFAULT_CLIENT_SECRET),
-            )
-            .transport(finapi_access_reqwest::ReqwestTransport::new().unwrap())
-            .build()
-            .unwrap()
-    };
-    let (mut first, url) = start();
-    let user = client_at(&url)
+    let mut first = start();
+    let user = client_at(&first.base_url)
         .create_user(UserCreateParams::new().id(UserId::new("kept").unwrap()))
         .await
         .unwrap();
-    stop(&mut first);
+    first.terminate();
 
-    let (mut second, url) = start();
-    let token = client_at(&url)
+    let mut second = start();
+    let token = client_at(&second.base_url)
         .fetch_user_token(&user.id, &user.password)
         .await;
-    stop(&mut second);
+    second.terminate();
     assert!(token.is_ok(), "the user outlived the restart: {token:?}");
     let _ = std::fs::remove_file(&state);
 }
@@ -1411,36 +1411,23 @@ async fn the_emulator_takes_fault_rules_from_flags_and_a_file() {
         r#"[{"path": "/api/v2/users", "method": "POST", "times": 1, "fault": {"kind": "status", "status": 503}}]"#,
     )
     .unwrap();
-    let mut child = cli()
-        .args([
-            "emulator",
-            "--port",
-            "0",
-            "--quiet",
-            "--fault",
-            "path=/api/v2/oauth/token,status=429,retry-after=1,times=1",
-            "--faults-file",
-        ])
-        .arg(&rules)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let first = receiver
-        .recv_timeout(std::time::Duration::from_secs(20))
-        .unwrap();
-    let base_url = first.rsplit(' ').next().unwrap().to_owned();
+    let served = Served::start(
+        cli()
+            .args([
+                "emulator",
+                "--port",
+                "0",
+                "--quiet",
+                "--fault",
+                "path=/api/v2/oauth/token,status=429,retry-after=1,times=1",
+                "--faults-file",
+            ])
+            .arg(&rules),
+    );
     let lines: Vec<String> = (0..8)
         .map_while(|_| {
-            receiver
+            served
+                .lines
                 .recv_timeout(std::time::Duration::from_secs(5))
                 .ok()
         })
@@ -1451,15 +1438,7 @@ async fn the_emulator_takes_fault_rules_from_flags_and_a_file() {
             .any(|l| l.starts_with("Fault rules in force: 2")),
         "{lines:?}"
     );
-    let client = AccessClient::builder()
-        .base_url(&base_url)
-        .credentials(
-            finapi_access_emulator::DEFAULT_CLIENT_ID,
-            ClientSecret::new(finapi_access_emulator::DEFAULT_CLIENT_SECRET),
-        )
-        .transport(finapi_access_reqwest::ReqwestTransport::new().unwrap())
-        .build()
-        .unwrap();
+    let client = client_at(&served.base_url);
     // The token request meets the 429 once (retried after a second), the create the 503.
     let started = std::time::Instant::now();
     let err = client
@@ -1472,8 +1451,7 @@ async fn the_emulator_takes_fault_rules_from_flags_and_a_file() {
         .create_user(UserCreateParams::new())
         .await
         .expect("both rules are spent");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(served);
 
     let bad = run(cli().args(["emulator", "--fault", "path=/x,status=200"]));
     assert_eq!(bad.status.code(), Some(2));
