@@ -85,15 +85,9 @@ impl Day {
 /// 300 sequential `GET /users` with 30 % of the answers a 503 (seeded): calls succeed through
 /// the retries; a call fails only when all three attempts met a 503.
 pub async fn idempotent_calls_survive_a_503_rate(make: MakeTransport) {
-    let rule = FaultRule::new(
-        "/api/v2/users",
-        Fault::Status {
-            status: 503,
-            retry_after: None,
-        },
-    )
-    .method("GET")
-    .probability(0.3);
+    let rule = FaultRule::new("/api/v2/users", Fault::status(503))
+        .method("GET")
+        .probability(0.3);
     let day = Day::start(make, EmulatorConfig::default().fault(rule)).await;
     let client = day.client();
     let user = client.create_user(UserCreateParams::new()).await.unwrap();
@@ -222,15 +216,9 @@ pub async fn single_flight_survives_a_failing_token_endpoint(make: MakeTransport
     let before = day.token_requests();
     day.emulator
         .add_fault(
-            FaultRule::new(
-                "/api/v2/oauth/token",
-                Fault::Status {
-                    status: 503,
-                    retry_after: None,
-                },
-            )
-            .user(user.id.as_str())
-            .times(2),
+            FaultRule::new("/api/v2/oauth/token", Fault::status(503))
+                .user(user.id.as_str())
+                .times(2),
         )
         .unwrap();
     let session = client.user_session(user.id.clone(), user.password.clone());
@@ -256,15 +244,9 @@ pub async fn single_flight_survives_a_failing_token_endpoint(make: MakeTransport
     let other = client.create_user(UserCreateParams::new()).await.unwrap();
     day.emulator
         .add_fault(
-            FaultRule::new(
-                "/api/v2/oauth/token",
-                Fault::Status {
-                    status: 503,
-                    retry_after: None,
-                },
-            )
-            .user(other.id.as_str())
-            .times(3),
+            FaultRule::new("/api/v2/oauth/token", Fault::status(503))
+                .user(other.id.as_str())
+                .times(3),
         )
         .unwrap();
     let session = client.user_session(other.id.clone(), other.password.clone());

@@ -39,6 +39,16 @@ pub enum Fault {
     NotJson,
 }
 
+impl Fault {
+    /// An error status without `Retry-After`.
+    pub fn status(status: u16) -> Self {
+        Self::Status {
+            status,
+            retry_after: None,
+        }
+    }
+}
+
 /// A fault rule.
 ///
 /// ```
