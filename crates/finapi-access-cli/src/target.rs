@@ -194,9 +194,13 @@ pub(crate) async fn resolve(global: &Global, admin: bool) -> Result<Target, CliE
                 .iter()
                 .find(|c| c.mandator_admin == admin)
                 .ok_or_else(|| CliError::config("the embedded emulator has no such client"))?;
+            // Its secret now: a change-client-credentials of an earlier command is kept.
+            let secret = emulator
+                .client_secret_of(&client.client_id)
+                .map_or_else(|| client.client_secret.clone(), ClientSecret::new);
             let builder = builder
                 .base_url(emulator.base_url())
-                .credentials(client.client_id.clone(), client.client_secret.clone());
+                .credentials(client.client_id.clone(), secret);
             ORIGIN.get_or_init(|| Origin::Embedded);
             (builder, Some(emulator))
         }

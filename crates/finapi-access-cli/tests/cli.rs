@@ -1457,3 +1457,30 @@ async fn the_emulator_takes_fault_rules_from_flags_and_a_file() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--fault path=/x,status=200: status"));
 }
+
+#[test]
+fn a_changed_client_secret_lasts_on_the_embedded_emulator() {
+    let state = state_file("secret");
+    let with_state = || {
+        let mut command = cli();
+        command.env("FINAPI_EMULATOR_STATE", &state);
+        command
+    };
+    let changed = run(with_state()
+        .env(
+            "FINAPI_OLD_CLIENT_SECRET",
+            finapi_access_emulator::DEFAULT_CLIENT_SECRET,
+        )
+        .env("FINAPI_NEW_CLIENT_SECRET", "Renewed-Secret-1")
+        .args([
+            "admin",
+            "change-client-credentials",
+            "--client-id",
+            finapi_access_emulator::DEFAULT_CLIENT_ID,
+        ]));
+    assert!(changed.status.success());
+    // The next command uses the client with its new secret.
+    let token = run(with_state().args(["token", "client", "--json"]));
+    assert!(token.status.success());
+    let _ = std::fs::remove_file(&state);
+}

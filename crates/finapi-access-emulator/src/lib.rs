@@ -595,6 +595,12 @@ impl EmulatorHandle {
         self.state.faults.set_callbacks(faults);
     }
 
+    /// A client's secret as the emulator accepts it now (a secret changed with
+    /// `changeClientCredentials` replaces the configured one; test control).
+    pub fn client_secret_of(&self, client_id: &str) -> Option<String> {
+        self.state.current_secret(client_id)
+    }
+
     /// The password of a user, as the emulator holds it (test control: finAPI never shows
     /// it). The command line's embedded mode uses it for users it created.
     pub fn user_password(&self, user_id: &str) -> Option<String> {

@@ -681,6 +681,23 @@ impl State {
         })
     }
 
+    /// A client's secret now: changed at run time, else the configured one.
+    pub(crate) fn current_secret(&self, id: &str) -> Option<String> {
+        let changed = self
+            .changed_secrets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned();
+        changed.or_else(|| {
+            self.config
+                .clients
+                .iter()
+                .find(|c| c.client_id == id)
+                .map(|c| c.client_secret.expose_secret().to_owned())
+        })
+    }
+
     /// Changes a client's secret (after checking the old one) and revokes every access token
     /// of that client; its users' tokens stay valid. `Err` names what was wrong.
     pub(crate) fn change_secret(&self, id: &str, old: &str, new: &str) -> Result<(), &'static str> {
