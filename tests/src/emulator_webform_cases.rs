@@ -836,6 +836,12 @@ pub async fn the_state_survives_a_restart(make: MakeTransport) {
     first.complete_web_form(form.id.as_str()).unwrap();
     first.save_state(&file).unwrap();
     first.shutdown().await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "passwords and tokens: owner only");
+    }
 
     // A new emulator (a new port) from the file.
     let second = Emulator::start_with_state(EmulatorConfig::default(), &file)

@@ -125,7 +125,12 @@ impl StateFile {
         name.push(".tmp");
         let temporary = self.path.with_file_name(name);
         {
-            let mut file = File::create(&temporary)?;
+            // Readable by its owner only: the state holds the users' passwords and tokens.
+            let mut options = OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&temporary)?;
             file.write_all(contents.as_bytes())?;
             file.sync_all()?;
         }
