@@ -317,9 +317,14 @@ async fn faulty(state: &State, ctx: &RequestCtx, request: Request, next: Next) -
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, 1 << 20)
-        .await
-        .unwrap_or_default();
+    let Ok(body) = axum::body::to_bytes(body, 1 << 20).await else {
+        return api_error(
+            ctx,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::BadRequest,
+            "Request body over 1 MiB (or unreadable) while fault rules are on",
+        );
+    };
     let (mut client, mut user) = (None, None);
     if path.ends_with("/oauth/token") {
         for (name, value) in form_urlencoded::parse(&body) {
