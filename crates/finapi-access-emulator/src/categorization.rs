@@ -20,7 +20,7 @@ use finapi_access_types::{
 use serde_json::Value;
 
 use crate::admin::{Paged, require_admin};
-use crate::reply::{Reply, RequestCtx, api_error, bad_request, german_time, json};
+use crate::reply::{Reply, RequestCtx, api_error, bad_field, bad_request, german_time, json};
 use crate::state::State;
 use crate::users::parse_json_object;
 
@@ -81,14 +81,6 @@ impl Kind {
     }
 }
 
-fn field_error(ctx: &RequestCtx, field: &str, rule: &str) -> Response {
-    bad_request(
-        ctx,
-        ErrorCode::BadRequest,
-        format!("Field '{field}' {rule}"),
-    )
-}
-
 /// The `keywordRules` / `ibanRules` array: present, 1 to 100 objects.
 fn rule_items<'a>(ctx: &RequestCtx, body: &'a Value, kind: Kind) -> Result<&'a [Value], Response> {
     let field = kind.list_field();
@@ -100,7 +92,7 @@ fn rule_items<'a>(ctx: &RequestCtx, body: &'a Value, kind: Kind) -> Result<&'a [
         ));
     };
     if items.is_empty() || items.len() > 100 {
-        return Err(field_error(ctx, field, "must hold 1 to 100 rules"));
+        return Err(bad_field(ctx, field, "must hold 1 to 100 rules"));
     }
     Ok(items)
 }
@@ -114,13 +106,13 @@ fn category_and_directions(
     let category_id = item
         .get("categoryId")
         .and_then(Value::as_i64)
-        .ok_or_else(|| field_error(ctx, &format!("{at}.categoryId"), "is required (an integer)"))?;
+        .ok_or_else(|| bad_field(ctx, &format!("{at}.categoryId"), "is required (an integer)"))?;
     let directions = match item.get("direction").and_then(Value::as_str) {
         Some("Income") => vec![TransactionDirection::Income],
         Some("Spending") => vec![TransactionDirection::Spending],
         Some("Both") => vec![TransactionDirection::Income, TransactionDirection::Spending],
         _ => {
-            return Err(field_error(
+            return Err(bad_field(
                 ctx,
                 &format!("{at}.direction"),
                 "must be Income, Spending or Both",
@@ -160,10 +152,10 @@ pub(crate) async fn create_keyword_rules(
     for (index, item) in rule_items(&ctx, &body, Kind::Keyword)?.iter().enumerate() {
         let at = format!("keywordRules[{index}]");
         let Some(Value::Array(keywords)) = item.get("keywords") else {
-            return Err(field_error(&ctx, &format!("{at}.keywords"), "is required"));
+            return Err(bad_field(&ctx, &format!("{at}.keywords"), "is required"));
         };
         if keywords.is_empty() || keywords.len() > 100 {
-            return Err(field_error(
+            return Err(bad_field(
                 &ctx,
                 &format!("{at}.keywords"),
                 "must hold 1 to 100 keywords",
@@ -172,7 +164,7 @@ pub(crate) async fn create_keyword_rules(
         let mut words = Vec::with_capacity(keywords.len());
         for keyword in keywords {
             let Some(word) = keyword.as_str() else {
-                return Err(field_error(
+                return Err(bad_field(
                     &ctx,
                     &format!("{at}.keywords"),
                     "must be strings",
@@ -192,7 +184,7 @@ pub(crate) async fn create_keyword_rules(
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
             Some(_) => {
-                return Err(field_error(
+                return Err(bad_field(
                     &ctx,
                     &format!("{at}.allKeywordsMustMatch"),
                     "must be a boolean",
@@ -263,7 +255,7 @@ pub(crate) async fn create_iban_rules(
             .get("iban")
             .and_then(Value::as_str)
             .filter(|i| !i.trim().is_empty())
-            .ok_or_else(|| field_error(&ctx, &format!("{at}.iban"), "is required"))?
+            .ok_or_else(|| bad_field(&ctx, &format!("{at}.iban"), "is required"))?
             .to_ascii_uppercase();
         let (category, directions) = category_and_directions(&ctx, item, &at)?;
         for direction in directions {
@@ -367,7 +359,7 @@ fn delete<T>(
         .iter()
         .map(Value::as_i64)
         .collect::<Option<Vec<i64>>>()
-        .ok_or_else(|| field_error(ctx, "ids", "must be integers"))?;
+        .ok_or_else(|| bad_field(ctx, "ids", "must be integers"))?;
     let mut store = state.rules();
     let rules = pick(&mut store);
     if let Some(unknown) = ids.iter().find(|id| !rules.contains_key(id)) {

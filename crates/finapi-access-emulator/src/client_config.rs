@@ -16,9 +16,9 @@ use serde_json::{Value, json};
 
 use crate::auth::{method_override, require_client};
 use crate::config::{EmulatorConfig, Licence};
-use crate::reply::{Reply, RequestCtx, api_error, bad_request, json};
+use crate::reply::{Reply, RequestCtx, api_error, bad_field, json};
 use crate::state::State;
-use crate::users::parse_json_object;
+use crate::users::{optional_str, parse_json_object};
 
 fn seconds(lifetime: Duration) -> i32 {
     i32::try_from(lifetime.as_secs()).unwrap_or(i32::MAX)
@@ -106,22 +106,6 @@ pub(crate) async fn post_configuration(
 /// One field's change, checked and ready to apply.
 type Change = Box<dyn FnOnce(&mut ClientConfiguration) + Send>;
 
-fn invalid(ctx: &RequestCtx, field: &str, rule: &str) -> Response {
-    bad_request(
-        ctx,
-        ErrorCode::BadRequest,
-        format!("Field '{field}' {rule}"),
-    )
-}
-
-fn text<'a>(ctx: &RequestCtx, body: &'a Value, field: &str) -> Result<Option<&'a str>, Response> {
-    match body.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(invalid(ctx, field, "must be a string")),
-    }
-}
-
 /// `""` clears a text field.
 fn stored(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
@@ -142,7 +126,7 @@ fn parse_changes(ctx: &RequestCtx, body: &Value) -> Result<Vec<Change>, Response
         }),
     ];
     for (field, set) in urls {
-        if let Some(url) = text(ctx, body, field)? {
+        if let Some(url) = optional_str(ctx, body, field)? {
             let rest = url
                 .strip_prefix("https://")
                 .or_else(|| url.strip_prefix("http://"));
@@ -153,10 +137,10 @@ fn parse_changes(ctx: &RequestCtx, body: &Value) -> Result<Vec<Change>, Response
                         && !rest.contains(char::is_whitespace)
                 });
             if url.chars().count() > 512 {
-                return Err(invalid(ctx, field, "must be at most 512 characters long"));
+                return Err(bad_field(ctx, field, "must be at most 512 characters long"));
             }
             if !valid {
-                return Err(invalid(ctx, field, "is not a valid callback URL"));
+                return Err(bad_field(ctx, field, "is not a valid callback URL"));
             }
             let value = stored(url);
             changes.push(Box::new(move |c| set(c, value)));
@@ -180,9 +164,9 @@ fn parse_changes(ctx: &RequestCtx, body: &Value) -> Result<Vec<Change>, Response
                 let period = n
                     .as_i64()
                     .and_then(|n| i32::try_from(n).ok())
-                    .ok_or_else(|| invalid(ctx, field, "must be a 32-bit integer"))?;
+                    .ok_or_else(|| bad_field(ctx, field, "must be a 32-bit integer"))?;
                 if period != 0 && period < 60 {
-                    return Err(invalid(
+                    return Err(bad_field(
                         ctx,
                         field,
                         "must be greater than or equal to 60, or 0",
@@ -190,7 +174,7 @@ fn parse_changes(ctx: &RequestCtx, body: &Value) -> Result<Vec<Change>, Response
                 }
                 changes.push(Box::new(move |c| set(c, period)));
             }
-            Some(_) => return Err(invalid(ctx, field, "must be an integer")),
+            Some(_) => return Err(bad_field(ctx, field, "must be an integer")),
         }
     }
     let flags: [(&str, FlagSetter); 3] = [
@@ -209,12 +193,12 @@ fn parse_changes(ctx: &RequestCtx, body: &Value) -> Result<Vec<Change>, Response
                 let b = *b;
                 changes.push(Box::new(move |c| set(c, b)));
             }
-            Some(_) => return Err(invalid(ctx, field, "must be a boolean")),
+            Some(_) => return Err(bad_field(ctx, field, "must be a boolean")),
         }
     }
-    if let Some(number) = text(ctx, body, "finTSProductRegistrationNumber")? {
+    if let Some(number) = optional_str(ctx, body, "finTSProductRegistrationNumber")? {
         if number.len() > 25 || !number.chars().all(|c| matches!(c, '0'..='9' | 'A'..='F')) {
-            return Err(invalid(
+            return Err(bad_field(
                 ctx,
                 "finTSProductRegistrationNumber",
                 "must be at most 25 of 0-9 A-F",
@@ -234,16 +218,16 @@ fn parse_changes(ctx: &RequestCtx, body: &Value) -> Result<Vec<Change>, Response
         ("supportEmail", 320, |c, v| c.support_email = v),
     ];
     for (field, max, set) in texts {
-        if let Some(value) = text(ctx, body, field)? {
+        if let Some(value) = optional_str(ctx, body, field)? {
             if value.chars().count() > max {
-                return Err(invalid(
+                return Err(bad_field(
                     ctx,
                     field,
                     &format!("must be at most {max} characters long"),
                 ));
             }
             if !value.chars().all(crate::rules::general) {
-                return Err(invalid(
+                return Err(bad_field(
                     ctx,
                     field,
                     "contains characters that are not allowed",

@@ -124,6 +124,15 @@ pub(crate) fn bad_request(
     api_error(ctx, StatusCode::BAD_REQUEST, code, message)
 }
 
+/// 400 `BAD_REQUEST` for a body field: `Field 'name' <rule>`.
+pub(crate) fn bad_field(ctx: &RequestCtx, field: &str, rule: &str) -> Response {
+    bad_request(
+        ctx,
+        ErrorCode::BadRequest,
+        format!("Field '{field}' {rule}"),
+    )
+}
+
 pub(crate) fn forbidden(ctx: &RequestCtx, message: impl Into<String>) -> Response {
     api_error(
         ctx,

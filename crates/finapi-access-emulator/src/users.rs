@@ -34,7 +34,7 @@ pub(crate) fn illegal(ctx: &RequestCtx, error: &ValidationError) -> Response {
 }
 
 /// An optional string field: absent or `null` is `None`; any other type is refused.
-fn optional_str<'a>(
+pub(crate) fn optional_str<'a>(
     ctx: &RequestCtx,
     body: &'a Value,
     field: &str,
@@ -42,11 +42,7 @@ fn optional_str<'a>(
     match body.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(bad_request(
-            ctx,
-            ErrorCode::BadRequest,
-            format!("Field '{field}' must be a string"),
-        )),
+        Some(_) => Err(crate::reply::bad_field(ctx, field, "must be a string")),
     }
 }
 
