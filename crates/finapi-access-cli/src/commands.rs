@@ -106,18 +106,25 @@ pub(crate) fn from_env_or_stdin(var: &str, prompt: &str) -> Result<String, CliEr
     }
 }
 
+/// A user's password without asking: `FINAPI_USER_PASSWORD`, else (embedded emulator
+/// only) the one the emulator holds.
+fn known_password(target: &Target, user_id: &str) -> Option<String> {
+    std::env::var(PASSWORD_VAR)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .or_else(|| {
+            target
+                .emulator
+                .as_ref()
+                .and_then(|emulator| emulator.user_password(user_id))
+        })
+}
+
 /// The password of an existing user: `FINAPI_USER_PASSWORD`, else standard input.
 /// On the embedded emulator, the password of a user it holds comes from it (a local test
 /// emulator: what a person expects after `onboard`); never against a real server.
 pub(crate) fn existing_user_password(target: &Target, user_id: &str) -> Result<Password, CliError> {
-    let from_env = std::env::var(PASSWORD_VAR).ok().filter(|v| !v.is_empty());
-    let remembered = || {
-        target
-            .emulator
-            .as_ref()
-            .and_then(|emulator| emulator.user_password(user_id))
-    };
-    let raw = match from_env.or_else(remembered) {
+    let raw = match known_password(target, user_id) {
         Some(raw) => raw,
         None => read_stdin_line("user password: ")?,
     };
@@ -294,15 +301,7 @@ async fn onboard(global: &Global, onboard: &OnboardArgs) -> Result<(), CliError>
             let id = args.user_id.clone().unwrap_or_default();
             // Her password: given, or FINAPI_USER_PASSWORD, or the embedded emulator's;
             // without one, the exists error stands (with its hint).
-            let known = std::env::var(PASSWORD_VAR)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .or_else(|| {
-                    target
-                        .emulator
-                        .as_ref()
-                        .and_then(|em| em.user_password(&id))
-                });
+            let known = known_password(&target, &id);
             let login = match (password, known) {
                 (Some(password), _) => password,
                 (None, Some(raw)) => Password::new(raw).map_err(|e| invalid(&e))?,
