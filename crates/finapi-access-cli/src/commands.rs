@@ -534,15 +534,7 @@ async fn emulator(global: &Global, args: &EmulatorArgs) -> Result<(), CliError> 
     }
     // State that lasts only when asked for (--emulator-state or FINAPI_EMULATOR_STATE).
     let state = match &global.emulator_state {
-        Some(path) => {
-            let file = target::lock_state(path)?;
-            if global.fresh {
-                file.clear().map_err(|e| {
-                    CliError::config(format!("could not clear {}: {e}", path.display()))
-                })?;
-            }
-            Some(file)
-        }
+        Some(path) => Some(target::lock_state(path, global.fresh)?),
         None if global.fresh => {
             return Err(CliError::config(
                 "--fresh needs a state file (--emulator-state FILE): without one the emulator starts empty anyway",

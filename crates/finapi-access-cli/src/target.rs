@@ -56,22 +56,29 @@ fn state_path(global: &Global) -> std::path::PathBuf {
     base.join("finapi-access").join("emulator-state.json")
 }
 
-/// Locks the state file, saying so when another command holds it.
-pub(crate) fn lock_state(path: &std::path::Path) -> Result<StateFile, CliError> {
+/// Locks the state file (saying so when another command holds it), emptied with `fresh`.
+pub(crate) fn lock_state(path: &std::path::Path, fresh: bool) -> Result<StateFile, CliError> {
     let failed = |e: std::io::Error| {
         CliError::config(format!(
             "could not use the emulator state file {}: {e} (choose another with --emulator-state FILE)",
             path.display()
         ))
     };
-    if let Some(file) = StateFile::try_lock(path).map_err(failed)? {
-        return Ok(file);
+    let file = match StateFile::try_lock(path).map_err(failed)? {
+        Some(file) => file,
+        None => {
+            eprintln!(
+                "waiting for another finapi-access command that uses {} ...",
+                path.display()
+            );
+            StateFile::lock(path).map_err(failed)?
+        }
+    };
+    if fresh {
+        file.clear()
+            .map_err(|e| CliError::config(format!("could not clear {}: {e}", path.display())))?;
     }
-    eprintln!(
-        "waiting for another finapi-access command that uses {} ...",
-        path.display()
-    );
-    StateFile::lock(path).map_err(failed)
+    Ok(file)
 }
 
 /// How this command line chose its server, for hints that mention only what the user gave.
@@ -175,12 +182,7 @@ pub(crate) async fn resolve(global: &Global, admin: bool) -> Result<Target, CliE
                     "{CLIENT_ID_VAR}/{CLIENT_SECRET_VAR} are set but no server is chosen: pass --env sandbox|live or --base-url URL (or unset them to use the embedded emulator)"
                 )));
             }
-            let file = lock_state(&state_path(global))?;
-            if global.fresh {
-                file.clear().map_err(|e| {
-                    CliError::config(format!("could not clear {}: {e}", file.path().display()))
-                })?;
-            }
+            let file = lock_state(&state_path(global), global.fresh)?;
             let emulator = Emulator::start_with_state(EmulatorConfig::default(), &file)
                 .await
                 .map_err(|e| {
