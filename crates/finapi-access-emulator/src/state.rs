@@ -666,19 +666,10 @@ impl State {
     /// The client with these credentials, if any (a secret changed at run time replaces the
     /// configured one).
     pub(crate) fn client(&self, id: &str, secret: &str) -> Option<&EmulatorClient> {
-        let changed = self
-            .changed_secrets
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(id)
-            .cloned();
-        self.config.clients.iter().find(|c| {
-            c.client_id == id
-                && match &changed {
-                    Some(current) => current == secret,
-                    None => c.client_secret.expose_secret() == secret,
-                }
-        })
+        if self.current_secret(id)? != secret {
+            return None;
+        }
+        self.config.clients.iter().find(|c| c.client_id == id)
     }
 
     /// A client's secret now: changed at run time, else the configured one.
